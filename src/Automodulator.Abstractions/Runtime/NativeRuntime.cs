@@ -1,0 +1,56 @@
+using System.Runtime.InteropServices;
+
+namespace Automodulator.Abstractions.Runtime;
+
+/// <summary>
+/// Makes TorchSharp's native wrapper loadable before anything touches it. On systems whose libstdc++ predates GCC 13
+/// the build places <c>libstdcxx_compat.so</c> (defines <c>std::ios_base_library_init</c>) next to a patched
+/// <c>libLibTorchSharp.so</c>; it must be in the global symbol scope before that library loads. Where the build
+/// found a new enough libstdc++ there is no shim and this does nothing. Every assembly of ours that calls TorchSharp
+/// calls <see cref="EnsureLoaded"/> from a module initializer, so no entry point can reach TorchSharp first.
+/// </summary>
+public static class NativeRuntime
+{
+    private const int RtldNow = 2;
+    private const int RtldGlobal = 0x100;
+    private static readonly object Gate = new();
+    private static bool _done;
+
+    /// <summary>Path of the shim that was loaded, or null when none was needed.</summary>
+    public static string? LoadedShim { get; private set; }
+
+    /// <summary>Loads the compatibility shim if the build put one in the application folder. Idempotent.</summary>
+    public static void EnsureLoaded()
+    {
+        lock (Gate)
+        {
+            if (_done) return;
+            _done = true;
+            if (!OperatingSystem.IsLinux()) return;
+            foreach (var dir in CandidateDirectories())
+            {
+                var shim = Path.Combine(dir, "libstdcxx_compat.so");
+                if (!File.Exists(shim)) continue;
+                if (dlopen(shim, RtldNow | RtldGlobal) == IntPtr.Zero)
+                    throw new InvalidOperationException(
+                        $"Could not load the libstdc++ compatibility shim {shim}: {Marshal.PtrToStringAnsi(dlerror())}. Rebuild the project (dotnet build) to recreate it.");
+                LoadedShim = shim;
+                return;
+            }
+        }
+    }
+
+    private static IEnumerable<string> CandidateDirectories()
+    {
+        var baseDir = AppContext.BaseDirectory;
+        var rid = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
+        yield return Path.Combine(baseDir, "runtimes", rid, "native");
+        yield return baseDir;
+    }
+
+    [DllImport("libc", EntryPoint = "dlopen")]
+    private static extern IntPtr dlopen(string fileName, int flags);
+
+    [DllImport("libc", EntryPoint = "dlerror")]
+    private static extern IntPtr dlerror();
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Automodulator.Core.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Automodulator.Core.Checkpoints;
+
+/// <summary>Saves and loads a model: its weights and buffers plus the <see cref="ModelConfig"/> that rebuilds it.</summary>
+public static class ModelCheckpoint
+{
+    public const string Kind = "model";
+    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static void Save(AutomodulatorNetwork net, string path, JsonObject? extra = null)
+    {
+        var meta = new JsonObject
+        {
+            ["config"] = JsonSerializer.SerializeToNode(net.Config, Json),
+            ["parameters"] = net.parameters().Sum(p => p.NumberOfElements),
+        };
+        if (extra is not null) meta["extra"] = extra.DeepClone();
+        CheckpointFile.Write(path, Kind, meta, net.state_dict().Select(kv => (kv.Key, kv.Value)));
+    }
+
+    /// <summary>Reads the configuration only.</summary>
+    public static ModelConfig ReadConfig(CheckpointFile file, string path)
+    {
+        var node = file.Metadata["config"] ?? throw new CheckpointException(path, "it holds no model configuration.");
+        try { return (node.Deserialize<ModelConfig>(Json) ?? throw new JsonException("null")).Validate(); }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        { throw new CheckpointException(path, $"its model configuration is invalid ({e.Message})."); }
+    }
+
+    /// <summary>Rebuilds the network from the file's configuration and loads every tensor.</summary>
+    public static AutomodulatorNetwork Load(string path)
+    {
+        var file = CheckpointFile.Read(path);
+        try
+        {
+            var config = ReadConfig(file, path);
+            var net = new AutomodulatorNetwork(config);
+            LoadState(net, file.Tensors, path, "");
+            return net;
+        }
+        finally
+        {
+            foreach (var t in file.Tensors.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Copies <paramref name="tensors"/> (names prefixed by <paramref name="prefix"/>) into <paramref name="module"/>'s
+    /// state, strictly: a missing, unexpected or differently shaped tensor is an error that names it.
+    /// </summary>
+    public static void LoadState(nn.Module module, IReadOnlyDictionary<string, Tensor> tensors, string path, string prefix)
+    {
+        var state = module.state_dict();
+        var missing = state.Keys.Where(k => !tensors.ContainsKey(prefix + k)).ToList();
+        var unexpected = tensors.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && !state.ContainsKey(k[prefix.Length..])).ToList();
+        if (missing.Count > 0 || unexpected.Count > 0)
+            throw new CheckpointException(path,
+                "its tensors do not match the model built from its configuration" +
+                (missing.Count > 0 ? $"; missing: {string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? $" (+{missing.Count - 5} more)" : "")}" : "") +
+                (unexpected.Count > 0 ? $"; unexpected: {string.Join(", ", unexpected.Take(5))}{(unexpected.Count > 5 ? $" (+{unexpected.Count - 5} more)" : "")}" : "") + ".");
+        using var _ = no_grad();
+        foreach (var (name, target) in state)
+        {
+            var source = tensors[prefix + name];
+            if (!source.shape.SequenceEqual(target.shape))
+                throw new CheckpointException(path,
+                    $"tensor '{prefix + name}' has shape [{string.Join(", ", source.shape)}] but the model expects [{string.Join(", ", target.shape)}].");
+            target.copy_(source);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Automodulator.Core.Layers;
+
+/// <summary>
+/// Conv2d with the equalised learning rate of progressive GANs (Karras et al. 2018, Sec. 4.1): weights are stored as
+/// N(0, 1) and scaled at run time by gain/√fan_in, so Adam's per-parameter step is the same for every layer.
+/// The scale is a constant multiply in forward (no hooks), so the stored weight stays the trained parameter.
+/// </summary>
+public sealed class EqualizedConv2d : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter weight;
+    private readonly Parameter? bias;
+    private readonly long _padding;
+
+    public EqualizedConv2d(string name, int inChannels, int outChannels, int kernelSize, double gain = 1.4142135623730951,
+        bool useBias = true) : base(name)
+    {
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        KernelSize = kernelSize;
+        weight = new Parameter(randn(outChannels, inChannels, kernelSize, kernelSize));
+        bias = useBias ? new Parameter(zeros(outChannels)) : null;
+        WeightScale = gain / Math.Sqrt(inChannels * kernelSize * kernelSize);
+        _padding = kernelSize / 2;
+        RegisterComponents();
+    }
+
+    public int InChannels { get; }
+    public int OutChannels { get; }
+    public int KernelSize { get; }
+
+    /// <summary>gain/√fan_in, the run-time multiplier of the stored weight.</summary>
+    public double WeightScale { get; }
+
+    /// <summary>The stored (unscaled) weight.</summary>
+    public Parameter Weight => weight;
+
+    /// <summary>The weight the convolution actually uses.</summary>
+    public Tensor EffectiveWeight() => weight * WeightScale;
+
+    public override Tensor forward(Tensor x) =>
+        nn.functional.conv2d(x, weight * WeightScale, bias, padding: [_padding, _padding]);
+}

@@ -1,0 +1,119 @@
+using Automodulator.Abstractions;
+using Automodulator.Core.Layers;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Automodulator.Core.Model;
+
+/// <summary>
+/// The decoder θ (paper Sec. 3.1, App. B): a learned constant 4×4 canvas ξ⁽⁰⁾, a sequence of modulated blocks, and a
+/// toRGB per resolution. Every conv layer reads its own latent from a <see cref="LayerLatents"/> assignment, so a
+/// plain decode, a style mix and the L_j / L_inv terms are the same call. With α &lt; 1 the output is
+/// α·toRGB_R + (1−α)·upsample(toRGB_{R/2}) (progressive growing fade-in).
+/// </summary>
+public sealed class Decoder : nn.Module<LayerLatents, DecodeSpec, Tensor>
+{
+    private readonly Parameter constant;
+    private readonly ModuleDict<ModulatedBlock> blocks;
+    private readonly ModuleDict<EqualizedConv2d> to_rgb;
+    private readonly List<int> _blockResolutions = [];
+    private readonly ModelConfig _config;
+
+    public Decoder(string name, ModelConfig config) : base(name)
+    {
+        _config = config;
+        constant = new Parameter(ones(1, config.DecoderChannels[0], 4, 4));
+        blocks = new ModuleDict<ModulatedBlock>();
+        to_rgb = new ModuleDict<EqualizedConv2d>();
+        for (int level = 0; level < config.Levels; level++)
+        {
+            int res = ModelConfig.ResolutionOf(level);
+            int c = config.DecoderChannels[level];
+            int inC = level == 0 ? c : config.DecoderChannels[level - 1];
+            bool upsample = level > 0;
+            if (config.ExtraLayerResolution == res)
+            {
+                AddBlock($"extra{Encoder.Key(res)}", res,
+                    new ModulatedConvBlock($"extra{Encoder.Key(res)}", inC, c, config.LatentDim, upsample: true, layers: 1, slope: config.LeakySlope));
+                inC = c;
+                upsample = false;
+            }
+            AddBlock(Encoder.Key(res), res, new ModulatedConvBlock(Encoder.Key(res), inC, c, config.LatentDim, upsample, 2, config.LeakySlope));
+            to_rgb.Add(Encoder.Key(res), new EqualizedConv2d(Encoder.Key(res), c, 3, 1, gain: 1.0));
+        }
+        RegisterComponents();
+    }
+
+    private void AddBlock(string key, int resolution, ModulatedBlock block)
+    {
+        blocks.Add(key, block);
+        _blockResolutions.Add(resolution);
+    }
+
+    public ModelConfig Config => _config;
+
+    /// <summary>Output resolution of every conv layer, in decode order (layer i + 1 at index i).</summary>
+    public IReadOnlyList<int> LayerResolutions =>
+        Enumerable.Zip(blocks.values(), _blockResolutions).SelectMany(p => Enumerable.Repeat(p.Second, p.First.LayerCount)).ToArray();
+
+    /// <summary>Number of conv layers up to and including resolution <paramref name="resolution"/>.</summary>
+    public int LayerCountUpTo(int resolution) => LayerResolutions.Count(r => r <= resolution);
+
+    /// <summary>Total number of conv layers (latents a full assignment needs).</summary>
+    public int LayerCount => LayerResolutions.Count;
+
+    /// <summary>Blocks in decode order with their state-dict key and output resolution.</summary>
+    public IEnumerable<(string Key, ModulatedBlock Block, int Resolution)> Blocks =>
+        Enumerable.Zip((IEnumerable<(string, ModulatedBlock)>)blocks, _blockResolutions).Select(p => (p.First.Item1, p.First.Item2, p.Second));
+
+    public IEnumerable<(string Name, nn.Module Module)> NamedToRgb() => ((IEnumerable<(string, EqualizedConv2d)>)to_rgb).Select(p => ($"to_rgb.{p.Item1}", (nn.Module)p.Item2));
+
+    /// <summary>Turns per-pixel layer noise on or off in every block.</summary>
+    public bool NoiseEnabled
+    {
+        get => blocks.values().All(b => b.NoiseEnabled);
+        set { foreach (var b in blocks.values()) b.NoiseEnabled = value; }
+    }
+
+    /// <summary>A plain decode: the same z drives every layer.</summary>
+    public Tensor Decode(Tensor z, int resolution, double alpha = 1.0) =>
+        call(LayerLatents.Uniform(z, LayerCount), new DecodeSpec(resolution, alpha));
+
+    public override Tensor forward(LayerLatents latents, DecodeSpec spec)
+    {
+        int res = spec.Resolution;
+        if (res < 4 || res > _config.MaxResolution || (res & (res - 1)) != 0)
+            throw new ArgumentException($"Decode resolution must be a power of two in 4..{_config.MaxResolution}; got {res}.");
+        int needed = LayerCountUpTo(res);
+        if (spec.StopAfterLayer is { } j && (j < 1 || j > needed))
+            throw new ArgumentOutOfRangeException(nameof(spec), $"StopAfterLayer must be in 1..{needed} at {res}×{res}; got {j}.");
+        if (latents.Count < needed)
+            throw new ArgumentException($"Decoding at {res}×{res} needs latents for {needed} layers; the assignment has {latents.Count}.");
+
+        using var scope = NewDisposeScope();
+        long batch = latents[0].shape[0];
+        Tensor x = constant.expand(batch, -1, -1, -1);
+        Tensor? previousResolutionOutput = null;
+        int layer = 0;
+        foreach (var (_, block, blockRes) in Blocks)
+        {
+            if (blockRes > res) break;
+            int n = block.LayerCount;
+            if (spec.StopAfterLayer is { } stop && layer + n >= stop)
+                return block.ForwardLayers(x, latents.Slice(layer, n), stop - layer).MoveToOuterDisposeScope();
+            x = block.call(x, latents.Slice(layer, n));
+            if (blockRes == res / 2) previousResolutionOutput = x;
+            layer += n;
+        }
+
+        var rgb = to_rgb[Encoder.Key(res)].call(x);
+        if (spec.Alpha < 1.0 && res > 4)
+        {
+            var previous = to_rgb[Encoder.Key(res / 2)].call(previousResolutionOutput!);
+            var up = nn.functional.interpolate(previous, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);
+            rgb = rgb * spec.Alpha + up * (1.0 - spec.Alpha);
+        }
+        return rgb.MoveToOuterDisposeScope();
+    }
+}

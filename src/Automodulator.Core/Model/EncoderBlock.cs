@@ -1,0 +1,39 @@
+using Automodulator.Core.Layers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Automodulator.Core.Model;
+
+/// <summary>
+/// One encoder resolution block (paper App. B): two 3×3 convs, each conv → spectral norm → leaky ReLU(0.2), then
+/// 2× average-pool down. The 4×4 block ends instead in a 4×4 valid conv to the latent width (no activation).
+/// </summary>
+public sealed class EncoderBlock : nn.Module<Tensor, Tensor>
+{
+    private readonly SpectralNormConv2d conv0;
+    private readonly SpectralNormConv2d conv1;
+    private readonly double _slope;
+    private readonly bool _isLast;
+
+    public EncoderBlock(string name, int inChannels, int outChannels, bool isLast, double slope) : base(name)
+    {
+        conv0 = new SpectralNormConv2d("conv0", inChannels, inChannels, 3);
+        conv1 = isLast
+            ? new SpectralNormConv2d("conv1", inChannels, outChannels, 4, padding: 0)
+            : new SpectralNormConv2d("conv1", inChannels, outChannels, 3);
+        _slope = slope;
+        _isLast = isLast;
+        RegisterComponents();
+    }
+
+    public IEnumerable<SpectralNormConv2d> Convs => [conv0, conv1];
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var h = nn.functional.leaky_relu(conv0.call(x), _slope);
+        h = conv1.call(h);
+        h = _isLast ? h.flatten(1) : nn.functional.avg_pool2d(nn.functional.leaky_relu(h, _slope), 2);
+        return h.MoveToOuterDisposeScope();
+    }
+}
