@@ -12,7 +12,7 @@ namespace Automodulator.Core.Losses;
 public static class LogPartitionTable
 {
     /// <summary>Number of α grid intervals over [0, 2].</summary>
-    public const int Intervals = 1000;
+    public const int Intervals = 4000;
 
     /// <summary>Grid spacing in α.</summary>
     public const double Step = 2.0 / Intervals;
@@ -36,10 +36,10 @@ public static class LogPartitionTable
     /// <summary>log Z(α) by direct numerical integration (no table).</summary>
     public static double Integrate(double alpha)
     {
-        // Z = 2 ∫_0^∞ exp(−ρ(x)) dx = 2 ∫ exp(t − ρ(e^t)) dt. Below t = −30 the integrand is < e^−30; above t = 90
-        // it is < e^−90 for every α ≥ 0 (ρ grows at least like log x² there).
-        const double lo = -30, hi = 90;
-        const int n = 12000;
+        // Z = 2 ∫_0^∞ exp(−ρ(x)) dx = 2 ∫ exp(t − ρ(e^t)) dt. Below t = −22 the integrand is < e^t (tail < 3e−10);
+        // above t = 70 it is < 2e^−t for every α ≥ 0 (ρ grows at least like log(x²/2) there).
+        const double lo = -22, hi = 70;
+        const int n = 6000;
         double h = (hi - lo) / n, sum = 0;
         for (int i = 0; i <= n; i++)
         {

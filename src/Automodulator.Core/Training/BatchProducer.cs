@@ -34,8 +34,9 @@ public sealed class BatchProducer : IDisposable
     /// <param name="startSample">Sample count to start at (0, or where a resumed run stopped).</param>
     /// <param name="mirror">Mirror each image with probability ½ (only if the set is mirrorable).</param>
     /// <param name="flipPairs">Make every batch half originals, half their mirrors (for L_inv).</param>
+    /// <param name="background">Start the reader thread; false builds batches only through <see cref="Produce"/>.</param>
     public BatchProducer(IImageSet images, ProgressiveSchedule schedule, long seed, long startSample, int capacity,
-        int heldOut = 0, bool mirror = true, bool flipPairs = false)
+        int heldOut = 0, bool mirror = true, bool flipPairs = false, bool background = true)
     {
         _images = images;
         _schedule = schedule;
@@ -54,7 +55,8 @@ public sealed class BatchProducer : IDisposable
             SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait,
         });
         _thread = new Thread(Run) { IsBackground = true, Name = "automod batch producer" };
-        _thread.Start();
+        if (background) _thread.Start();
+        else _channel.Writer.TryComplete();
     }
 
     /// <summary>The consumer's end of the channel. Completed when the schedule is done (or with the producer's error).</summary>
@@ -176,7 +178,7 @@ public sealed class BatchProducer : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
-        _thread.Join();
+        if (_thread.IsAlive) _thread.Join();
         while (_channel.Reader.TryRead(out var batch)) batch.Dispose();
         _stop.Dispose();
     }

@@ -110,15 +110,21 @@ public sealed class Trainer : IDisposable
     public IReadOnlyList<string> ValueNames => _names;
 
     /// <summary>Runs one iteration on <paramref name="batch"/> (the trainer does not dispose it).</summary>
-    public StepResult Step(TrainingBatch batch)
+    public StepResult Step(TrainingBatch batch) => Run(batch, encoder: true, decoder: true);
+
+    /// <summary>Only the encoder step of an iteration (for tests of what each step may change).</summary>
+    internal StepResult EncoderStepOnly(TrainingBatch batch) => Run(batch, encoder: true, decoder: false);
+
+    /// <summary>Only the decoder step of an iteration, without the EMA update.</summary>
+    internal StepResult DecoderStepOnly(TrainingBatch batch) => Run(batch, encoder: false, decoder: true);
+
+    private StepResult Run(TrainingBatch batch, bool encoder, bool decoder)
     {
         if (batch.StartSample != SampleCount)
             throw new InvalidOperationException($"Batch starts at sample {batch.StartSample} but the trainer is at {SampleCount}: batches must come in order.");
         var phase = Options.Schedule.Phases[batch.PhaseIndex];
         EnterPhase(batch.PhaseIndex);
         var objective = Options.Objective;
-        int res = batch.Resolution;
-        double alpha = batch.Alpha;
         var position = Options.Schedule.Locate(SampleCount);
         bool fadeOver = position.SampleInPhase >= phase.FadeInShare * phase.Samples;
         _reconstruction.Weight = _invariance.Weight = objective.ReconstructionWeight * (fadeOver ? objective.ReconstructionWeightAfterFade : 1.0);
@@ -131,11 +137,30 @@ public sealed class Trainer : IDisposable
 
         using var scope = NewDisposeScope();
         var x = batch.Images.to(Device);
+        var values = new List<Tensor>();
+        if (encoder) EncoderStep(x, batch.Resolution, batch.Alpha, values);
+        if (decoder) DecoderStep((int)x.shape[0], batch.Resolution, batch.Alpha, values);
+        _encoderOptimizer.SetRequiresGrad(false);
+        _decoderOptimizer.SetRequiresGrad(false);
+        if (encoder && decoder) UpdateEma();
+
+        var stacked = stack(values.Select(v => v.detach().to(ScalarType.Float32).reshape([])).ToArray()).DetachFromDisposeScope();
+        var names = encoder && decoder ? _names : _names.Where(n => encoder ? !n.StartsWith("dec.") : n.StartsWith("dec.")).ToArray();
+        int b = batch.Size;
+        var result = new StepResult(names, stacked, Iteration, SampleCount + b, batch.PhaseIndex, batch.Resolution, batch.Alpha, phase.LearningRate);
+        SampleCount += b;
+        Iteration++;
+        return result;
+    }
+
+    /// <summary>
+    /// L_φ = max(−M, KL(φ(x)) − KL(φ(x̂))) + λ_X·d_X(x, θ(φ(x))) (or L_inv on flip pairs); updates φ and the robust loss.
+    /// </summary>
+    private void EncoderStep(Tensor x, int res, double alpha, List<Tensor> values)
+    {
+        var objective = Options.Objective;
         int b = (int)x.shape[0];
         int layers = _network.Decoder.LayerCountUpTo(res);
-        var values = new List<Tensor>();
-
-        // ---------------- encoder step ----------------
         _decoderOptimizer.SetRequiresGrad(false);
         _encoderOptimizer.SetRequiresGrad(true);
         Tensor fakes;
@@ -145,6 +170,7 @@ public sealed class Trainer : IDisposable
             var z = SampleLatents(b);
             fakes = _network.Decoder.call(MixedLatents(z, m, MixLayer(layers, 0), layers), new DecodeSpec(res, alpha));
         }
+        // Real and generated images in one encoder pass.
         var latents = _network.Encoder.call(cat([x, fakes]), alpha);
         var realLatents = latents[..b];
         var fakeLatents = latents[b..];
@@ -160,54 +186,49 @@ public sealed class Trainer : IDisposable
         {
             reconstruction = _network.Decoder.call(LayerLatents.Uniform(realLatents, layers), new DecodeSpec(res, alpha));
         }
-        var encoderContext = new LossContext
+        var context = new LossContext
         {
             Real = x, RealLatents = realLatents, Reconstruction = reconstruction, SwappedReconstruction = swapped,
             Samples = fakes, SampleReencoded = fakeLatents, Resolution = res, Alpha = alpha,
         };
-        var encoderLoss = Sum(_encoderTerms, encoderContext, values);
-        encoderLoss.backward();
+        var loss = Sum(_encoderTerms, context, values);
+        loss.backward();
         _encoderOptimizer.Step();
         using (no_grad())
         {
-            values.Add(encoderLoss.detach());
+            values.Add(loss.detach());
             values.Add(LatentStatistics.KlToStandardNormal(realLatents.detach()));
             values.Add(LatentStatistics.KlToStandardNormal(fakeLatents.detach()));
         }
+    }
 
-        // ---------------- decoder step ----------------
+    /// <summary>L_θ = KL(φ(x̂)) + λ_Z·d_cos(z, φ(x̂)) + L_j; updates θ.</summary>
+    private void DecoderStep(int b, int res, double alpha, List<Tensor> values)
+    {
+        var objective = Options.Objective;
+        int layers = _network.Decoder.LayerCountUpTo(res);
         _encoderOptimizer.SetRequiresGrad(false);
         _decoderOptimizer.SetRequiresGrad(true);
+        int m = MixCount(b, objective.DecoderMixShare, layers);
+        int j = MixLayer(layers, 1);
+        var z = SampleLatents(b);
+        var assignment = MixedLatents(z, m, j, layers);
+        Tensor samples;
+        Tensor? canvas = null, canvasBack = null;
+        if (m > 0) (samples, canvas) = _network.Decoder.DecodeWithCanvas(assignment, new DecodeSpec(res, alpha), j, m);
+        else samples = _network.Decoder.call(assignment, new DecodeSpec(res, alpha));
+        var back = _network.Encoder.call(samples, alpha);
+        if (m > 0)
+            canvasBack = _network.Decoder.call(LayerLatents.Uniform(back[..m], layers), new DecodeSpec(res, alpha, StopAfterLayer: j));
+        var context = new LossContext
         {
-            int m = MixCount(b, objective.DecoderMixShare, layers);
-            int j = MixLayer(layers, 1);
-            var z = SampleLatents(b);
-            var assignment = MixedLatents(z, m, j, layers);
-            Tensor samples;
-            Tensor? canvas = null, canvasBack = null;
-            if (m > 0) (samples, canvas) = _network.Decoder.DecodeWithCanvas(assignment, new DecodeSpec(res, alpha), j, m);
-            else samples = _network.Decoder.call(assignment, new DecodeSpec(res, alpha));
-            var back = _network.Encoder.call(samples, alpha);
-            if (m > 0)
-                canvasBack = _network.Decoder.call(LayerLatents.Uniform(back[..m], layers), new DecodeSpec(res, alpha, StopAfterLayer: j));
-            var decoderContext = new LossContext
-            {
-                SampleLatents = z, Samples = samples, SampleReencoded = back, MixedCount = m,
-                MixedCanvas = canvas, MixedCanvasReencoded = canvasBack, Resolution = res, Alpha = alpha,
-            };
-            var decoderLoss = Sum(_decoderTerms, decoderContext, values);
-            decoderLoss.backward();
-            _decoderOptimizer.Step();
-            values.Add(decoderLoss.detach());
-        }
-        _decoderOptimizer.SetRequiresGrad(false);
-        UpdateEma();
-
-        var stacked = stack(values.Select(v => v.detach().to(ScalarType.Float32).reshape([])).ToArray()).DetachFromDisposeScope();
-        var result = new StepResult(_names, stacked, Iteration, SampleCount + b, batch.PhaseIndex, res, alpha, phase.LearningRate);
-        SampleCount += b;
-        Iteration++;
-        return result;
+            SampleLatents = z, Samples = samples, SampleReencoded = back, MixedCount = m,
+            MixedCanvas = canvas, MixedCanvasReencoded = canvasBack, Resolution = res, Alpha = alpha,
+        };
+        var loss = Sum(_decoderTerms, context, values);
+        loss.backward();
+        _decoderOptimizer.Step();
+        values.Add(loss.detach());
     }
 
     /// <summary>Weighted sum of the terms; each unweighted value is appended to <paramref name="values"/>.</summary>
