@@ -25,7 +25,25 @@ public sealed class BinomialBlur : nn.Module<Tensor, Tensor>
     {
         long c = x.shape[1];
         using var padded = nn.functional.pad(x, [1, 1, 1, 1], PaddingModes.Replicate);
-        using var k = _kernel.to(x.dtype).expand(c, 1, 3, 3);
-        return nn.functional.conv2d(padded, k, groups: c);
+        return nn.functional.conv2d(padded, DepthwiseKernel(c, x.dtype, x.device), groups: c);
+    }
+
+    private Tensor? _depthwise;
+
+    /// <summary>The kernel repeated for <paramref name="channels"/> channels, made once per shape, dtype and device.</summary>
+    private Tensor DepthwiseKernel(long channels, ScalarType dtype, Device device)
+    {
+        var k = _depthwise;
+        if (k is not null && !k.IsInvalid && k.shape[0] == channels && k.dtype == dtype && k.device == device) return k;
+        k?.Dispose();
+        using var converted = _kernel.to(dtype, device);
+        _depthwise = converted.expand(channels, 1, 3, 3).contiguous().DetachFromDisposeScope();
+        return _depthwise;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _depthwise?.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -1,4 +1,5 @@
 using Automodulator.Abstractions;
+using Automodulator.Core.Layers;
 using Automodulator.Core.Losses;
 using Automodulator.Core.Model;
 using TorchSharp;
@@ -17,8 +18,8 @@ namespace Automodulator.Core.Training;
 /// <para>Decoder step: L_θ = KL(φ(x̂)) + λ_Z·d_cos(z, φ(x̂)) + L_j. The mixed rows' canvas θ_1:j(ξ⁰, z_A) is taken from
 /// the same decode that makes x̂ (no second pass); θ_1:j(ξ⁰, φ(x̂_AB)) is a partial decode of the mixed rows only.
 /// Encoder weights are frozen.</para>
-/// Every random draw of iteration i comes from a generator reseeded from (seed, i), so a resumed run repeats an
-/// unbroken one exactly on the CPU.
+/// Every random draw of iteration i comes from the trainer's own generator reseeded from (seed, i), so a resumed run
+/// repeats an unbroken one exactly on the CPU, whatever other threads do with torch's default generator.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -37,12 +38,14 @@ public sealed class Trainer : IDisposable
     private readonly List<ILossTerm> _encoderTerms;
     private readonly List<ILossTerm> _decoderTerms;
     private readonly string[] _names;
+    private readonly Generator _generator;
     private int _enteredPhase = -1;
 
     private Trainer(TrainingOptions options, Device device, IEnumerable<ILossTerm>? extraTerms)
     {
         Options = options.Resolve();
         Device = device;
+        _generator = new Generator((ulong)Options.Seed, device);
         var objective = Options.Objective;
         _network = AutomodulatorNetwork.Create(Options.Model, Options.Seed);
         _ema = new Decoder("decoder", Options.Model);
@@ -131,9 +134,10 @@ public sealed class Trainer : IDisposable
         _klMargin.Margin = phase.KlMargin;
         _network.Decoder.NoiseEnabled = objective.LayerNoise && !objective.Invariance;
 
+        // The trainer's own generator, reseeded from (seed, iteration): latents and layer noise of this iteration.
         long seed = (long)(DeterministicRandom.Hash(Options.Seed, DeterministicRandom.Streams.IterationSeed, Iteration) >> 1);
-        using (manual_seed(seed)) { }
-        if (Device.type == DeviceType.CUDA) cuda.manual_seed_all(seed);
+        _generator.manual_seed(seed);
+        using var noiseScope = LayerNoise.UseGenerator(_generator);
 
         using var scope = NewDisposeScope();
         var x = batch.Images.to(Device);
@@ -262,9 +266,12 @@ public sealed class Trainer : IDisposable
     private int MixLayer(int layers, int step) =>
         1 + DeterministicRandom.Below(layers, Options.Seed, DeterministicRandom.Streams.MixLayer, Iteration * 2 + step);
 
-    /// <summary>Unit latents [n, zdim] from the (reseeded) default generator.</summary>
+    /// <summary>The generator of the iteration's latents and layer noise (reseeded every iteration).</summary>
+    public Generator Generator => _generator;
+
+    /// <summary>Unit latents [n, zdim] from the trainer's (reseeded) generator.</summary>
     private Tensor SampleLatents(int n) =>
-        nn.functional.normalize(randn([n, Options.Model.LatentDim], device: Device), dim: 1);
+        nn.functional.normalize(randn([n, Options.Model.LatentDim], device: Device, generator: _generator), dim: 1);
 
     /// <summary>
     /// The assignment for a batch whose first <paramref name="mixed"/> rows are mixed samples: z (= z_A) drives layers
@@ -386,5 +393,6 @@ public sealed class Trainer : IDisposable
         _robust?.Dispose();
         _ema.Dispose();
         _network.Dispose();
+        _generator.Dispose();
     }
 }

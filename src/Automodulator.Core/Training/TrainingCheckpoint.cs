@@ -12,7 +12,7 @@ namespace Automodulator.Core.Training;
 /// and EMA decoder weights and buffers (the spectral-norm u, v, σ are buffers), the robust loss's maps, both Adam
 /// states (per parameter exp_avg_sq, exp_avg when β1 &gt; 0, and the step), the counters (samples, iteration, phase, α),
 /// the random state, and the resolved options, so a resumed run continues where it stopped.
-/// Tensor names: encoder.* and decoder.* (as in a model checkpoint), ema.*, robust.*, adam.encoder.*, adam.decoder.*, rng.cpu.
+/// Tensor names: encoder.* and decoder.* (as in a model checkpoint), ema.*, robust.*, adam.encoder.*, adam.decoder.*, rng.trainer.
 /// </summary>
 public static class TrainingCheckpoint
 {
@@ -33,7 +33,7 @@ public static class TrainingCheckpoint
             ["alpha"] = position.Alpha,
             ["rng"] = new JsonObject
             {
-                ["scheme"] = "every iteration reseeds the default generator with SplitMix64(seed, iteration); data order and mirroring are SplitMix64(seed, sample)",
+                ["scheme"] = "every iteration reseeds the trainer's generator (rng.trainer) with SplitMix64(seed, iteration); data order and mirroring are SplitMix64(seed, sample)",
                 ["seed"] = trainer.Options.Seed,
                 ["next_iteration"] = trainer.Iteration,
             },
@@ -46,7 +46,7 @@ public static class TrainingCheckpoint
         if (trainer.Robust is not null) tensors.AddRange(trainer.Robust.state_dict().Select(kv => ("robust." + kv.Key, kv.Value)));
         tensors.AddRange(trainer.EncoderOptimizer.StateTensors("adam."));
         tensors.AddRange(trainer.DecoderOptimizer.StateTensors("adam."));
-        tensors.Add(("rng.cpu", get_rng_state()));
+        tensors.Add(("rng.trainer", trainer.Generator.get_state()));
         CheckpointFile.Write(path, Kind, meta, tensors);
     }
 
@@ -68,7 +68,7 @@ public static class TrainingCheckpoint
                 if (trainer.Robust is not null) ModelCheckpoint.LoadState(trainer.Robust, t, path, "robust.");
                 trainer.EncoderOptimizer.LoadState(t, "adam.", path);
                 trainer.DecoderOptimizer.LoadState(t, "adam.", path);
-                if (t.TryGetValue("rng.cpu", out var rng)) set_rng_state(rng);
+                if (t.TryGetValue("rng.trainer", out var rng)) trainer.Generator.set_state(rng);
                 trainer.SampleCount = file.Metadata["sample_count"]?.GetValue<long>() ?? throw new CheckpointException(path, "it has no sample count.");
                 trainer.Iteration = file.Metadata["iteration"]?.GetValue<long>() ?? throw new CheckpointException(path, "it has no iteration count.");
                 return trainer;

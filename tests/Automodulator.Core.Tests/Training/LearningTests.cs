@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace Automodulator.Core.Tests.Training;
 
+[Collection("Training")]
 public sealed class LearningTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("automod-learn-").FullName;
@@ -24,9 +25,9 @@ public sealed class LearningTests(ITestOutputHelper output) : IDisposable
             {
                 Phases =
                 [
-                    new SchedulePhase(4, 1_600, 0, 16, 0.002, 2.0),
-                    new SchedulePhase(8, 3_200, 0.25, 16, 0.002, 2.0),
-                    new SchedulePhase(16, 8_000, 0.25, 16, 0.002, 0.5),
+                    new SchedulePhase(4, 800, 0, 16, 0.002, 2.0),
+                    new SchedulePhase(8, 1_600, 0.25, 16, 0.002, 2.0),
+                    new SchedulePhase(16, 4_000, 0.25, 16, 0.002, 0.5),
                 ],
             },
             EmaDecay = 0.95,

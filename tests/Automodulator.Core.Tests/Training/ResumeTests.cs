@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace Automodulator.Core.Tests.Training;
 
+[Collection("Training")]
 public sealed class ResumeTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("automod-resume-").FullName;

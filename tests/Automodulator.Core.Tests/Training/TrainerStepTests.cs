@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace Automodulator.Core.Tests.Training;
 
+[Collection("Training")]
 public class TrainerStepTests
 {
     private static Dictionary<string, Tensor> Snapshot(nn.Module module, string prefix) =>
