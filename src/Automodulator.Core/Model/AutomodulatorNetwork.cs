@@ -20,6 +20,9 @@ public sealed class AutomodulatorNetwork : nn.Module
         encoder = new Encoder("encoder", config);
         decoder = new Decoder("decoder", config);
         RegisterComponents();
+        // A model outlives any step: never let an enclosing dispose scope take its weights with it.
+        foreach (var p in parameters()) p.DetachFromDisposeScope();
+        foreach (var b in buffers()) b.DetachFromDisposeScope();
     }
 
     public ModelConfig Config { get; }
