@@ -7,4 +7,5 @@ var root = new RootCommand("automod: train, inspect and use deep automodulators 
     SampleCommand.Create(),
     DemoCommand.Create(),
 };
-return CliErrors.Run(() => root.Parse(args).Invoke());
+// Errors a user can fix are reported by CliErrors as one line (exit 2); anything else keeps its stack trace.
+return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -55,6 +55,20 @@ public class LayerTests
     }
 
     [Fact]
+    public void Spectral_norm_allows_two_training_passes_in_one_graph()
+    {
+        manual_seed(15);
+        using var conv = new SpectralNormConv2d("sn", 3, 3, 3);
+        conv.train();
+        using var scope = NewDisposeScope();
+        var x = randn(2, 3, 6, 6);
+        var y = conv.call(conv.call(x));
+        y.sum().backward();
+        Assert.NotNull(conv.Weight.grad);
+        Assert.True(conv.Weight.grad!.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
     public void Equalized_conv_uses_stored_weight_times_sqrt_2_over_fan_in()
     {
         manual_seed(14);
