@@ -76,13 +76,15 @@ public sealed class EditOperationTests : IDisposable
         var r = edit.Run(_model, new EditRequest { Images = x, Options = new Dictionary<string, string> { ["strengths"] = "0,3", ["range"] = "intermediate" } });
         Assert.Equal((2, 2), (r.Rows, r.Columns));
         var recon = Reconstruct(x);
-        Assert.True(r.Images[0].eq(recon[0]).all().item<bool>());
-        Assert.True(r.Images[2].eq(recon[1]).all().item<bool>());
+        Assert.True(r.Images[0].allclose(recon[0], rtol: 0, atol: 1e-5));
+        Assert.True(r.Images[2].allclose(recon[1], rtol: 0, atol: 1e-5));
         Assert.False(r.Images[1].allclose(recon[0], rtol: 0, atol: 1e-4));
 
         var z = _model.Encode(x[..1]);
         var a = AttributeEdit.Assignment(z, direction.ToTensor(CPU).unsqueeze(0), 3.0, [4, 5], 6);
         for (int l = 0; l < 6; l++) Assert.Equal(l >= 4, !ReferenceEquals(a[l], z));
+        var identity = AttributeEdit.Assignment(z, direction.ToTensor(CPU).unsqueeze(0), 0.0, [0, 1, 2, 3, 4, 5], 6);
+        for (int l = 0; l < 6; l++) Assert.Same(z, identity[l]);
     }
 
     [Fact]
