@@ -7,6 +7,7 @@ var root = new RootCommand("automod: train, inspect and use deep automodulators 
     SampleCommand.Create(),
     DemoCommand.Create(),
     PluginsCommand.Create(),
+    EditCommand.Create(),
     AlignCommand.Create(),
     BenchCommand.Create(),
 };
