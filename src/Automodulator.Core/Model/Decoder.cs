@@ -1,5 +1,7 @@
 using Automodulator.Abstractions;
+using Automodulator.Abstractions.Plugins;
 using Automodulator.Core.Layers;
+using Automodulator.Core.Registry;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -20,7 +22,8 @@ public sealed class Decoder : nn.Module<LayerLatents, DecodeSpec, Tensor>
     private readonly List<int> _blockResolutions = [];
     private readonly ModelConfig _config;
 
-    public Decoder(string name, ModelConfig config) : base(name)
+    /// <param name="registry">Where plugin block types come from; needed only when the configuration has plugin blocks.</param>
+    public Decoder(string name, ModelConfig config, ComponentRegistry? registry = null) : base(name)
     {
         _config = config;
         constant = new Parameter(ones(1, config.DecoderChannels[0], 4, 4));
@@ -42,8 +45,29 @@ public sealed class Decoder : nn.Module<LayerLatents, DecodeSpec, Tensor>
             AddBlock(Encoder.Key(res), res, new ModulatedConvBlock(Encoder.Key(res), inC, c, config.LatentDim, upsample, 2, config.LeakySlope));
             to_rgb.Add(Encoder.Key(res), new EqualizedConv2d(Encoder.Key(res), c, 3, 1, gain: 1.0));
         }
+        foreach (var plugin in config.PluginBlocks) InsertPluginBlock(plugin, registry);
         RegisterComponents();
     }
+
+    /// <summary>Creates a plugin block through the registry and inserts it after the block it names.</summary>
+    private void InsertPluginBlock(PluginBlockConfig plugin, ComponentRegistry? registry)
+    {
+        if (registry is null || !registry.HasBlock(plugin.Type)) throw new MissingPluginException(plugin);
+        var keys = ((IEnumerable<(string Key, ModulatedBlock Block)>)blocks).Select(b => b.Key).ToList();
+        int at = keys.IndexOf(plugin.After);
+        if (at < 0) throw new ArgumentException($"Plugin block '{plugin.Key}' should follow block '{plugin.After}', which this decoder does not have ({string.Join(", ", keys)}).");
+        if (keys.Contains(plugin.Key)) throw new ArgumentException($"The decoder already has a block named '{plugin.Key}'.");
+        var after = blocks[plugin.After];
+        int res = _blockResolutions[at];
+        var block = registry.CreateBlock(plugin.Type, new BlockSpec(after.OutChannels, after.OutChannels, _config.LatentDim, false, res, plugin.Options));
+        if (block.Upsamples || block.InChannels != after.OutChannels || block.OutChannels != after.OutChannels)
+            throw new ArgumentException($"Plugin block '{plugin.Key}' ({plugin.Type}) must keep resolution and width {after.OutChannels} to follow '{plugin.After}'.");
+        blocks.Insert(at + 1, (plugin.Key, block));
+        _blockResolutions.Insert(at + 1, res);
+    }
+
+    /// <summary>State-dict prefixes of the plugin blocks ("blocks.KEY."), for freezing everything else.</summary>
+    public IReadOnlyList<string> PluginPrefixes => _config.PluginBlocks.Select(p => $"blocks.{p.Key}.").ToArray();
 
     private void AddBlock(string key, int resolution, ModulatedBlock block)
     {
