@@ -6,7 +6,9 @@ var root = new RootCommand("automod: train, inspect and use deep automodulators 
     ModelCommands.Create(),
     SampleCommand.Create(),
     DemoCommand.Create(),
+    PluginsCommand.Create(),
     AlignCommand.Create(),
     BenchCommand.Create(),
 };
-return CliErrors.Run(() => root.Parse(args).Invoke());
+// Errors a user can fix are reported by CliErrors as one line (exit 2); anything else keeps its stack trace.
+return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -20,6 +20,9 @@ public sealed class AutomodulatorNetwork : nn.Module
         encoder = new Encoder("encoder", config);
         decoder = new Decoder("decoder", config);
         RegisterComponents();
+        // A model outlives any step: never let an enclosing dispose scope take its weights with it.
+        foreach (var p in parameters()) p.DetachFromDisposeScope();
+        foreach (var b in buffers()) b.DetachFromDisposeScope();
     }
 
     public ModelConfig Config { get; }
@@ -33,8 +36,13 @@ public sealed class AutomodulatorNetwork : nn.Module
         return new AutomodulatorNetwork(config);
     }
 
-    /// <summary>A model view for edits: fixed resolution, α = 1, evaluation mode (noise off).</summary>
-    public IAutomodulator AsAutomodulator(int resolution, Device device) => new TrainedAutomodulator(this, resolution, device);
+    /// <summary>A model view for edits: fixed resolution, α = 1, evaluation mode (noise off). Call under no_grad.</summary>
+    public IAutomodulator AsAutomodulator(int resolution, Device device)
+    {
+        eval();
+        Decoder.NoiseEnabled = false;
+        return new TrainedAutomodulator(this, resolution, device);
+    }
 
     private sealed class TrainedAutomodulator(AutomodulatorNetwork net, int resolution, Device device) : IAutomodulator
     {
