@@ -53,7 +53,7 @@ public sealed class Decoder : nn.Module<LayerLatents, DecodeSpec, Tensor>
     private void InsertPluginBlock(PluginBlockConfig plugin, ComponentRegistry? registry)
     {
         if (registry is null || !registry.HasBlock(plugin.Type)) throw new MissingPluginException(plugin);
-        var keys = ((IEnumerable<(string Key, ModulatedBlock Block)>)blocks).Select(b => b.Key).ToList();
+        var keys = OrderedBlocks.Select(b => b.Key).ToList();
         int at = keys.IndexOf(plugin.After);
         if (at < 0) throw new ArgumentException($"Plugin block '{plugin.Key}' should follow block '{plugin.After}', which this decoder does not have ({string.Join(", ", keys)}).");
         if (keys.Contains(plugin.Key)) throw new ArgumentException($"The decoder already has a block named '{plugin.Key}'.");
@@ -77,9 +77,12 @@ public sealed class Decoder : nn.Module<LayerLatents, DecodeSpec, Tensor>
 
     public ModelConfig Config => _config;
 
+    // ModuleDict keeps decode order in its list; its values() follow insertion order instead, so always go through this.
+    private IEnumerable<(string Key, ModulatedBlock Block)> OrderedBlocks => blocks;
+
     /// <summary>Output resolution of every conv layer, in decode order (layer i + 1 at index i).</summary>
     public IReadOnlyList<int> LayerResolutions =>
-        Enumerable.Zip(blocks.values(), _blockResolutions).SelectMany(p => Enumerable.Repeat(p.Second, p.First.LayerCount)).ToArray();
+        Enumerable.Zip(OrderedBlocks.Select(b => b.Block), _blockResolutions).SelectMany(p => Enumerable.Repeat(p.Second, p.First.LayerCount)).ToArray();
 
     /// <summary>Number of conv layers up to and including resolution <paramref name="resolution"/>.</summary>
     public int LayerCountUpTo(int resolution) => LayerResolutions.Count(r => r <= resolution);
@@ -89,15 +92,15 @@ public sealed class Decoder : nn.Module<LayerLatents, DecodeSpec, Tensor>
 
     /// <summary>Blocks in decode order with their state-dict key and output resolution.</summary>
     public IEnumerable<(string Key, ModulatedBlock Block, int Resolution)> Blocks =>
-        Enumerable.Zip((IEnumerable<(string, ModulatedBlock)>)blocks, _blockResolutions).Select(p => (p.First.Item1, p.First.Item2, p.Second));
+        Enumerable.Zip(OrderedBlocks, _blockResolutions).Select(p => (p.First.Item1, p.First.Item2, p.Second));
 
     public IEnumerable<(string Name, nn.Module Module)> NamedToRgb() => ((IEnumerable<(string, EqualizedConv2d)>)to_rgb).Select(p => ($"to_rgb.{p.Item1}", (nn.Module)p.Item2));
 
     /// <summary>Turns per-pixel layer noise on or off in every block.</summary>
     public bool NoiseEnabled
     {
-        get => blocks.values().All(b => b.NoiseEnabled);
-        set { foreach (var b in blocks.values()) b.NoiseEnabled = value; }
+        get => OrderedBlocks.All(b => b.Block.NoiseEnabled);
+        set { foreach (var (_, b) in OrderedBlocks) b.NoiseEnabled = value; }
     }
 
     /// <summary>A plain decode: the same z drives every layer.</summary>
