@@ -44,7 +44,7 @@ public static class EditCommand
             var options = ParseOptions(r.GetValue(set)!);
             var ckpt = r.GetValue(checkpoint)!;
             var dir = r.GetValue(output)!;
-            var result = Run(edit, ckpt, r.GetValue(photos)!, r.GetValue(align)!, options, r.GetValue(seed), dir, dev, r.GetValue(landmarkModel));
+            var result = Run(edit, ckpt, r.GetValue(photos)!, r.GetValue(align)!, options, r.GetValue(seed), dir, dev, r.GetValue(landmarkModel), registry);
             Console.WriteLine($"wrote {result}");
             return 0;
         });
@@ -66,9 +66,10 @@ public static class EditCommand
 
     /// <summary>Runs one edit and writes DIR/OP.png and DIR/OP.json; returns the PNG path.</summary>
     public static string Run(IEditOperation edit, string checkpoint, IReadOnlyList<string> photos, string align,
-        IReadOnlyDictionary<string, string> options, long seed, string dir, Device device, string? landmarkModel = null)
+        IReadOnlyDictionary<string, string> options, long seed, string dir, Device device, string? landmarkModel = null,
+        Core.Registry.ComponentRegistry? registry = null)
     {
-        using var net = ModelCheckpoint.Load(checkpoint);
+        using var net = ModelCheckpoint.Load(checkpoint, registry);
         int res = net.Config.MaxResolution;
         net.to(device);
         using var _ = no_grad();
