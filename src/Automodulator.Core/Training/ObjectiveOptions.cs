@@ -58,6 +58,15 @@ public sealed record ObjectiveOptions
     /// <summary>Layers 1..k keep each image's own latent in L_inv, the later ones take its mirror's (paper: k = 2, the 4×4 block).</summary>
     public int InvarianceSplitLayer { get; init; } = 2;
 
+    /// <summary>
+    /// Draw one set of samples x̂ = θ(z) per iteration and use it in both steps: detached as the encoder step's
+    /// generated images, and with its graph for the decoder step (which then runs on the encoder just updated, as
+    /// before). Saves one decoder pass per iteration; each step's objective is unchanged, only the two steps' samples
+    /// are no longer independent draws. The encoder step's fakes then have <see cref="DecoderMixShare"/> mixed rows.
+    /// Off: the encoder step decodes its own x̂ without gradient, as the paper and the reference code do.
+    /// </summary>
+    public bool ShareSamples { get; init; } = true;
+
     /// <summary>The paper's values (the defaults).</summary>
     public static ObjectiveOptions Paper() => new();
 
