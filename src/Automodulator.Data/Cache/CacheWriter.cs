@@ -118,6 +118,16 @@ public sealed class CacheWriter : IDisposable
         WriteManifest();
     }
 
+    /// <summary>
+    /// Commits every shard that ends at or before <paramref name="sourceIndex"/> (all items before it must have been
+    /// reported): how a run that stops early (Ctrl+C) keeps its last finished shard.
+    /// </summary>
+    public void CommitUpTo(long sourceIndex)
+    {
+        if (_manifest.Complete) return;
+        Advance(Math.Min(sourceIndex, _manifest.RangeEnd));
+    }
+
     /// <summary>Drops the shard in progress (e.g. on Ctrl+C); committed shards stay.</summary>
     public void Dispose()
     {
