@@ -6,5 +6,7 @@ var root = new RootCommand("automod: train, inspect and use deep automodulators 
     ModelCommands.Create(),
     SampleCommand.Create(),
     DemoCommand.Create(),
+    AlignCommand.Create(),
+    BenchCommand.Create(),
 };
 return CliErrors.Run(() => root.Parse(args).Invoke());

@@ -78,7 +78,7 @@ public static class ImageDecoder
             stream.Dispose();
             throw new ImageDecodeException(source, result switch
             {
-                SKCodecResult.Unimplemented => "unsupported image format (JPEG, PNG, WebP, GIF or BMP expected)",
+                SKCodecResult.Unimplemented => "not a recognised image format (JPEG, PNG, WebP, GIF or BMP expected)",
                 SKCodecResult.IncompleteInput => "the header is truncated",
                 _ => $"not a recognised image (JPEG, PNG, WebP, GIF or BMP expected; decoder said {result})",
             });

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Automodulator.Data.Alignment;
+using Automodulator.Data.Faces;
+using Automodulator.Data.Imaging;
+using SkiaSharp;
+
+namespace Automodulator.Cli.Commands;
+
+/// <summary>
+/// `automod bench faces`: landmarks per face, detection time per megapixel, and photo → aligned crop for generated
+/// 12-megapixel and 3-megapixel JPEGs (the portrait enlarged onto a larger canvas), timed on this machine.
+/// </summary>
+public static class BenchFacesCommand
+{
+    public static Command Create()
+    {
+        var photo = new Option<string>("--photo") { Description = "Portrait to measure on.", DefaultValueFactory = _ => Path.Combine("tests", "fixtures", "astronaut.png") };
+        var repeats = new Option<int>("--repeats") { Description = "Timed runs of each whole-photo measurement.", DefaultValueFactory = _ => 5 };
+        var model = AlignCommand.LandmarkModelOption();
+        var cmd = new Command("faces", "Time face detection, dlib's 68 landmarks and FFHQ alignment.") { photo, repeats, model };
+        cmd.SetAction(r =>
+        {
+            int n = Math.Max(1, r.GetValue(repeats));
+            var portrait = ImageDecoder.Decode(r.GetValue(photo)!);
+            Console.WriteLine($"cores: {Environment.ProcessorCount}; portrait {portrait.Width}×{portrait.Height}");
+
+            var sw = Stopwatch.StartNew();
+            var predictor = ShapePredictor.Load(DlibModelLocator.Locate(r.GetValue(model)));
+            Console.WriteLine($"landmark model load: {sw.Elapsed.TotalMilliseconds:F0} ms ({predictor.Model})");
+            var detector = FaceDetector.Load();
+            var faces = detector.Detect(portrait);
+            if (faces.Count == 0) throw new ArgumentException($"No face found in {r.GetValue(photo)}; give a portrait with --photo.");
+            var box = faces[0].Box;
+
+            for (int i = 0; i < 50; i++) predictor.Predict(portrait, box);
+            int reps = 2000;
+            sw.Restart();
+            for (int i = 0; i < reps; i++) predictor.Predict(portrait, box);
+            Console.WriteLine($"landmarks: {sw.Elapsed.TotalMilliseconds / reps:F3} ms per face (68 points, one thread)");
+
+            detector.Detect(portrait);
+            sw.Restart();
+            for (int i = 0; i < n; i++) detector.Detect(portrait);
+            double detMs = sw.Elapsed.TotalMilliseconds / n;
+            double mp = portrait.Width * (double)portrait.Height / 1e6;
+            Console.WriteLine($"detection: {detMs:F1} ms for {mp:F2} MP = {detMs / mp:F0} ms per megapixel of detection image " +
+                              $"(photos are detected at ≤ {detector.Options.MaxDetectionSide} px on the long side)");
+
+            var pipeline = new PhotoAligner(detector, predictor, new FfhqAligner(new FfhqAlignOptions { OutputSize = 1024 }));
+            TimePhoto(pipeline, portrait, 4000, 3000, 4, n);
+            TimePhoto(pipeline, portrait, 2000, 1500, 2, n);
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>Times decode → detect → landmarks → 1024 crop on a generated JPEG holding the portrait enlarged.</summary>
+    private static void TimePhoto(PhotoAligner pipeline, RgbImage portrait, int width, int height, int enlarge, int repeats)
+    {
+        var jpeg = MakeJpeg(portrait, width, height, enlarge);
+        double decode = 0, detect = 0, landmarks = 0, align = 0;
+        for (int i = 0; i <= repeats; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            var image = ImageDecoder.Decode(jpeg, "bench.jpg");
+            double t0 = sw.Elapsed.TotalMilliseconds;
+            var found = pipeline.Detector.Detect(image);
+            double t1 = sw.Elapsed.TotalMilliseconds;
+            if (found.Count == 0) throw new InvalidOperationException("The generated photo lost its face; the detector regressed.");
+            var points = pipeline.Landmarks.Predict(image, found[0].Box);
+            double t2 = sw.Elapsed.TotalMilliseconds;
+            pipeline.Aligner.AlignLandmarks68(image, points);
+            double t3 = sw.Elapsed.TotalMilliseconds;
+            if (i == 0) continue; // warm-up
+            decode += t0; detect += t1 - t0; landmarks += t2 - t1; align += t3 - t2;
+        }
+        double total = decode + detect + landmarks + align;
+        Console.WriteLine($"photo → aligned 1024, {width}×{height} JPEG ({jpeg.Length / 1024} KiB): {total / repeats:F0} ms " +
+                          $"(decode {decode / repeats:F0}, detect {detect / repeats:F0}, landmarks {landmarks / repeats:F1}, align {align / repeats:F0})");
+    }
+
+    private static byte[] MakeJpeg(RgbImage portrait, int width, int height, int enlarge)
+    {
+        using var canvasBmp = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        using (var canvas = new SKCanvas(canvasBmp))
+        {
+            using var shader = SKShader.CreateLinearGradient(new SKPoint(0, 0), new SKPoint(width, height),
+                [new SKColor(40, 60, 90), new SKColor(200, 190, 160)], SKShaderTileMode.Clamp);
+            using var bg = new SKPaint { Shader = shader };
+            canvas.DrawRect(0, 0, width, height, bg);
+            using var src = ImageGrid.ToBitmap(portrait);
+            using var img = SKImage.FromBitmap(src);
+            int w = portrait.Width * enlarge, h = portrait.Height * enlarge;
+            canvas.DrawImage(img, SKRect.Create((width - w) / 2f, (height - h) / 2f, w, h), new SKSamplingOptions(SKFilterMode.Linear));
+        }
+        using var data = canvasBmp.Encode(SKEncodedImageFormat.Jpeg, 90);
+        return data.ToArray();
+    }
+}
