@@ -8,5 +8,7 @@ var root = new RootCommand("automod: train, inspect and use deep automodulators 
     DemoCommand.Create(),
     AlignCommand.Create(),
     BenchCommand.Create(),
+    IngestCommand.Create(),
+    CacheCommand.Create(),
 };
 return CliErrors.Run(() => root.Parse(args).Invoke());

@@ -110,6 +110,19 @@ public sealed class CelebASource : IIngestSource
         return result;
     }
 
+    /// <summary>CelebA-HQ index → split by its CelebA index (the orig_idx column of image_list.txt).</summary>
+    public static Dictionary<int, string> HqSplits(string imageListFile)
+    {
+        var map = new Dictionary<int, string>();
+        foreach (var line in File.ReadLines(imageListFile).Skip(1))
+        {
+            var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length >= 2 && int.TryParse(parts[0], out var hq) && int.TryParse(parts[1], out var orig))
+                map[hq] = orig <= LastTrainIndex ? "train" : "validation";
+        }
+        return map;
+    }
+
     /// <summary>CelebA-HQ image_list.txt: header "idx orig_idx orig_file proc_md5 final_md5", then rows in order.</summary>
     internal static List<string> ParseImageList(string path)
     {

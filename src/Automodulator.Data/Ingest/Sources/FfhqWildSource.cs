@@ -22,7 +22,7 @@ public sealed class FfhqWildSource : IIngestSource
     private readonly FfhqAligner _aligner;
     private readonly int _alignSize;
 
-    private sealed record Entry(string Key, string? Category, string? WildPath, float[]? Landmarks);
+    private sealed record Entry(string Key, string? Category, string? WildPath, float[]? Landmarks, string? AlignedPath);
 
     /// <param name="json">ffhq-dataset-v2.json.</param>
     /// <param name="root">Folder the JSON's file paths are relative to (holds in-the-wild-images/).</param>
@@ -97,6 +97,19 @@ public sealed class FfhqWildSource : IIngestSource
 
     public void Dispose() { }
 
+    /// <summary>
+    /// train / validation of each released aligned image, keyed by its path relative to the dataset root
+    /// (image.file_path, e.g. images1024x1024/00000/00000.png), for splitting an aligned-PNG ingest.
+    /// </summary>
+    public static Dictionary<string, string> AlignedSplits(string json)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var e in Parse(json))
+            if (e.AlignedPath is not null && e.Category is not null)
+                map[e.AlignedPath] = e.Category switch { "training" => "train", "validation" => "validation", _ => e.Category };
+        return map;
+    }
+
     private static List<Entry> Parse(string path)
     {
         var bytes = File.ReadAllBytes(path);
@@ -121,7 +134,9 @@ public sealed class FfhqWildSource : IIngestSource
                     if (w.TryGetProperty("face_landmarks", out var l) && l.ValueKind == JsonValueKind.Array)
                         lm = l.EnumerateArray().SelectMany(p => p.ValueKind == JsonValueKind.Array ? p.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? v.GetSingle() : float.NaN) : [float.NaN, float.NaN]).ToArray();
                 }
-                list.Add(new Entry(key, category, wild, lm));
+                string? aligned = root.TryGetProperty("image", out var im) && im.ValueKind == JsonValueKind.Object
+                    && im.TryGetProperty("file_path", out var ip) && ip.ValueKind == JsonValueKind.String ? ip.GetString() : null;
+                list.Add(new Entry(key, category, wild, lm, aligned));
             }
         }
         catch (JsonException e)
