@@ -159,6 +159,7 @@ public sealed partial class IngestPipeline
                 pending[w.Item.Index] = w;
                 while (pending.Remove(next, out var ready))
                 {
+                    token.ThrowIfCancellationRequested(); // an abort must not drain what is already buffered
                     long t0 = Stopwatch.GetTimestamp();
                     if (ready.Reject is not null)
                     {
