@@ -140,7 +140,7 @@ public sealed partial class IngestPipeline
             long t1 = Stopwatch.GetTimestamp();
             if (prepared.Width != prepared.Height || !ImagePyramid.IsPowerOfTwo(prepared.Width) || prepared.Width < _options.Resolution)
                 throw new InvalidOperationException($"the source prepared a {prepared.Width}×{prepared.Height} image for a {_options.Resolution} cache");
-            var levels = ImagePyramid.Build(prepared, 4).Where(l => l.Width <= _options.Resolution).ToDictionary(l => l.Width);
+            var levels = ImagePyramid.Build(prepared, 4, _options.Resolution).ToDictionary(l => l.Width);
             w.Entry = new CacheEntry(w.Item.Index, w.Item.Id, w.Item.Split, levels, w.Item.FlipPair, w.Item.Factors);
             long t2 = Stopwatch.GetTimestamp();
             Interlocked.Add(ref _prepareTicks, t1 - t0);

@@ -62,6 +62,9 @@ public sealed class FfhqWildSource : IIngestSource
         }
     }
 
+    /// <summary>The in-the-wild photo an item reads (null when its entry has none).</summary>
+    public string? PhotoPath(IngestItem item) => ((Entry)item.Payload!).WildPath is { } p ? Path.Combine(_root, p) : null;
+
     public RgbImage Read(IngestItem item, int resolution)
     {
         var e = (Entry)item.Payload!;
