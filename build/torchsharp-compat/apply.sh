@@ -12,7 +12,9 @@ lib=$(find "$out_dir" -name libLibTorchSharp.so -path '*linux-x64*' -print -quit
 [ -n "$lib" ] || lib=$(find "$out_dir" -maxdepth 1 -name libLibTorchSharp.so -print -quit)
 [ -n "$lib" ] || exit 0
 
-stdcxx=$( (ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}') || true)
+# TORCHSHARP_COMPAT_LIBSTDCXX names the libstdc++ to check (tests use it to stand in for another distro).
+stdcxx=${TORCHSHARP_COMPAT_LIBSTDCXX:-}
+[ -n "$stdcxx" ] || stdcxx=$( (ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}') || true)
 [ -n "$stdcxx" ] || stdcxx=$(ls /usr/lib/x86_64-linux-gnu/libstdc++.so.6 /usr/lib64/libstdc++.so.6 2>/dev/null | head -n1 || true)
 if [ -n "$stdcxx" ] && grep -qa "$need" "$stdcxx"; then
   exit 0   # a new enough libstdc++: no patching at all

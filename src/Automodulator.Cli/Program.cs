@@ -6,9 +6,12 @@ var root = new RootCommand("automod: train, inspect and use deep automodulators 
     ModelCommands.Create(),
     SampleCommand.Create(),
     DemoCommand.Create(),
+    PluginsCommand.Create(),
+    EditCommand.Create(),
     AlignCommand.Create(),
     BenchCommand.Create(),
     IngestCommand.Create(),
     CacheCommand.Create(),
 };
-return CliErrors.Run(() => root.Parse(args).Invoke());
+// Errors a user can fix are reported by CliErrors as one line (exit 2); anything else keeps its stack trace.
+return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -12,7 +12,7 @@ public static class CliErrors
         {
             return action();
         }
-        catch (Exception e) when (e is CheckpointException or DeviceUnavailableException or ArgumentException or FormatException
+        catch (Exception e) when (e is CheckpointException or DeviceUnavailableException or ArgumentException or FormatException or KeyNotFoundException
                                       or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"error: {e.Message}");

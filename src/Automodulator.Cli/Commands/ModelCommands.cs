@@ -32,7 +32,7 @@ public static class ModelCommands
             return 0;
         });
 
-        return new Command("model", "Inspect model configurations and checkpoints.") { info, presets };
+        return new Command("model", "Inspect model configurations and checkpoints.") { info, presets, ModelBenchCommand.Create() };
     }
 
     public static void Print(ModelSummary s, TextWriter o)

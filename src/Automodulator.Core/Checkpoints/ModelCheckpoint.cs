@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Automodulator.Core.Model;
+using Automodulator.Core.Registry;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,13 +34,14 @@ public static class ModelCheckpoint
     }
 
     /// <summary>Rebuilds the network from the file's configuration and loads every tensor.</summary>
-    public static AutomodulatorNetwork Load(string path)
+    /// <param name="registry">Supplies plugin block types when the model has plugin blocks.</param>
+    public static AutomodulatorNetwork Load(string path, ComponentRegistry? registry = null)
     {
         var file = CheckpointFile.Read(path);
         try
         {
             var config = ReadConfig(file, path);
-            var net = new AutomodulatorNetwork(config);
+            var net = new AutomodulatorNetwork(config, registry);
             LoadState(net, file.Tensors, path, "");
             return net;
         }
@@ -47,6 +49,19 @@ public static class ModelCheckpoint
         {
             foreach (var t in file.Tensors.Values) t.Dispose();
         }
+    }
+
+    /// <summary>SHA-256 over a model's state (names, shapes and bytes in state-dict order): its identity as a base.</summary>
+    public static string StateIdentity(nn.Module module)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var (name, t) in module.state_dict())
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(name + ":" + string.Join(",", t.shape) + ";"));
+            using var cpu = t.detach().cpu().contiguous();
+            hash.AppendData(cpu.bytes);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     /// <summary>

@@ -57,8 +57,19 @@ public sealed class SpectralNormConv2d : nn.Module<Tensor, Tensor>
         }
     }
 
-    /// <summary>σ = uᵀ W v with the current u, v (differentiable in W).</summary>
-    public Tensor Sigma() => weight_u.dot(weight.flatten(1).matmul(weight_v)).reshape(1);
+    /// <summary>
+    /// σ = uᵀ W v with the current u, v (differentiable in W). u and v are cloned, as PyTorch's spectral_norm does, so
+    /// that a second forward pass in the same graph (the encoder runs on x and on θ(φ(x)) in one step) can update the
+    /// buffers in place without invalidating what the first pass saved for backward.
+    /// </summary>
+    public Tensor Sigma()
+    {
+        using var u = weight_u.clone();
+        using var v = weight_v.clone();
+        using var wv = weight.flatten(1).matmul(v);
+        using var dot = u.dot(wv);
+        return dot.reshape(1);
+    }
 
     /// <summary>W/σ with the σ this module would use in its current mode.</summary>
     public Tensor NormalizedWeight()

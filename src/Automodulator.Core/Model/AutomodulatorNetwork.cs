@@ -1,4 +1,5 @@
 using Automodulator.Abstractions;
+using Automodulator.Core.Registry;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,12 +15,16 @@ public sealed class AutomodulatorNetwork : nn.Module
     private readonly Encoder encoder;
     private readonly Decoder decoder;
 
-    public AutomodulatorNetwork(ModelConfig config) : base("automodulator")
+    /// <param name="registry">Supplies plugin block types; needed only when <paramref name="config"/> has plugin blocks.</param>
+    public AutomodulatorNetwork(ModelConfig config, ComponentRegistry? registry = null) : base("automodulator")
     {
         Config = config.Validate();
         encoder = new Encoder("encoder", config);
-        decoder = new Decoder("decoder", config);
+        decoder = new Decoder("decoder", config, registry);
         RegisterComponents();
+        // A model outlives any step: never let an enclosing dispose scope take its weights with it.
+        foreach (var p in parameters()) p.DetachFromDisposeScope();
+        foreach (var b in buffers()) b.DetachFromDisposeScope();
     }
 
     public ModelConfig Config { get; }
@@ -27,14 +32,40 @@ public sealed class AutomodulatorNetwork : nn.Module
     public Decoder Decoder => decoder;
 
     /// <summary>Builds a network with weights initialised from <paramref name="seed"/> (deterministic on CPU).</summary>
-    public static AutomodulatorNetwork Create(ModelConfig config, long seed)
+    public static AutomodulatorNetwork Create(ModelConfig config, long seed, ComponentRegistry? registry = null)
     {
         manual_seed(seed);
-        return new AutomodulatorNetwork(config);
+        return new AutomodulatorNetwork(config, registry);
     }
 
-    /// <summary>A model view for edits: fixed resolution, α = 1, evaluation mode (noise off).</summary>
-    public IAutomodulator AsAutomodulator(int resolution, Device device) => new TrainedAutomodulator(this, resolution, device);
+    /// <summary>True for parameters that belong to a plugin block (state-dict name under decoder.blocks.KEY.).</summary>
+    public bool IsPluginParameter(string name) =>
+        Decoder.PluginPrefixes.Any(p => name.StartsWith("decoder." + p, StringComparison.Ordinal));
+
+    /// <summary>
+    /// Freezes every base parameter (requires_grad = false) and leaves only the plugin blocks trainable, so training
+    /// updates the plugin alone (paper Sec. 5: plugin layers trained afterwards on a pretrained automodulator).
+    /// Returns the number of trainable parameters left.
+    /// </summary>
+    public long FreezeBase()
+    {
+        long trainable = 0;
+        foreach (var (name, p) in named_parameters())
+        {
+            bool plugin = IsPluginParameter(name);
+            p.requires_grad_(plugin);
+            if (plugin) trainable += p.NumberOfElements;
+        }
+        return trainable;
+    }
+
+    /// <summary>A model view for edits: fixed resolution, α = 1, evaluation mode (noise off). Call under no_grad.</summary>
+    public IAutomodulator AsAutomodulator(int resolution, Device device)
+    {
+        eval();
+        Decoder.NoiseEnabled = false;
+        return new TrainedAutomodulator(this, resolution, device);
+    }
 
     private sealed class TrainedAutomodulator(AutomodulatorNetwork net, int resolution, Device device) : IAutomodulator
     {

@@ -1,5 +1,7 @@
 using Automodulator.Abstractions;
+using Automodulator.Abstractions.Plugins;
 using Automodulator.Core.Layers;
+using Automodulator.Core.Registry;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -20,7 +22,8 @@ public sealed class Decoder : nn.Module<LayerLatents, DecodeSpec, Tensor>
     private readonly List<int> _blockResolutions = [];
     private readonly ModelConfig _config;
 
-    public Decoder(string name, ModelConfig config) : base(name)
+    /// <param name="registry">Where plugin block types come from; needed only when the configuration has plugin blocks.</param>
+    public Decoder(string name, ModelConfig config, ComponentRegistry? registry = null) : base(name)
     {
         _config = config;
         constant = new Parameter(ones(1, config.DecoderChannels[0], 4, 4));
@@ -42,8 +45,29 @@ public sealed class Decoder : nn.Module<LayerLatents, DecodeSpec, Tensor>
             AddBlock(Encoder.Key(res), res, new ModulatedConvBlock(Encoder.Key(res), inC, c, config.LatentDim, upsample, 2, config.LeakySlope));
             to_rgb.Add(Encoder.Key(res), new EqualizedConv2d(Encoder.Key(res), c, 3, 1, gain: 1.0));
         }
+        foreach (var plugin in config.PluginBlocks) InsertPluginBlock(plugin, registry);
         RegisterComponents();
     }
+
+    /// <summary>Creates a plugin block through the registry and inserts it after the block it names.</summary>
+    private void InsertPluginBlock(PluginBlockConfig plugin, ComponentRegistry? registry)
+    {
+        if (registry is null || !registry.HasBlock(plugin.Type)) throw new MissingPluginException(plugin);
+        var keys = OrderedBlocks.Select(b => b.Key).ToList();
+        int at = keys.IndexOf(plugin.After);
+        if (at < 0) throw new ArgumentException($"Plugin block '{plugin.Key}' should follow block '{plugin.After}', which this decoder does not have ({string.Join(", ", keys)}).");
+        if (keys.Contains(plugin.Key)) throw new ArgumentException($"The decoder already has a block named '{plugin.Key}'.");
+        var after = blocks[plugin.After];
+        int res = _blockResolutions[at];
+        var block = registry.CreateBlock(plugin.Type, new BlockSpec(after.OutChannels, after.OutChannels, _config.LatentDim, false, res, plugin.Options));
+        if (block.Upsamples || block.InChannels != after.OutChannels || block.OutChannels != after.OutChannels)
+            throw new ArgumentException($"Plugin block '{plugin.Key}' ({plugin.Type}) must keep resolution and width {after.OutChannels} to follow '{plugin.After}'.");
+        blocks.Insert(at + 1, (plugin.Key, block));
+        _blockResolutions.Insert(at + 1, res);
+    }
+
+    /// <summary>State-dict prefixes of the plugin blocks ("blocks.KEY."), for freezing everything else.</summary>
+    public IReadOnlyList<string> PluginPrefixes => _config.PluginBlocks.Select(p => $"blocks.{p.Key}.").ToArray();
 
     private void AddBlock(string key, int resolution, ModulatedBlock block)
     {
@@ -53,9 +77,12 @@ public sealed class Decoder : nn.Module<LayerLatents, DecodeSpec, Tensor>
 
     public ModelConfig Config => _config;
 
+    // ModuleDict keeps decode order in its list; its values() follow insertion order instead, so always go through this.
+    private IEnumerable<(string Key, ModulatedBlock Block)> OrderedBlocks => blocks;
+
     /// <summary>Output resolution of every conv layer, in decode order (layer i + 1 at index i).</summary>
     public IReadOnlyList<int> LayerResolutions =>
-        Enumerable.Zip(blocks.values(), _blockResolutions).SelectMany(p => Enumerable.Repeat(p.Second, p.First.LayerCount)).ToArray();
+        Enumerable.Zip(OrderedBlocks.Select(b => b.Block), _blockResolutions).SelectMany(p => Enumerable.Repeat(p.Second, p.First.LayerCount)).ToArray();
 
     /// <summary>Number of conv layers up to and including resolution <paramref name="resolution"/>.</summary>
     public int LayerCountUpTo(int resolution) => LayerResolutions.Count(r => r <= resolution);
@@ -65,15 +92,15 @@ public sealed class Decoder : nn.Module<LayerLatents, DecodeSpec, Tensor>
 
     /// <summary>Blocks in decode order with their state-dict key and output resolution.</summary>
     public IEnumerable<(string Key, ModulatedBlock Block, int Resolution)> Blocks =>
-        Enumerable.Zip((IEnumerable<(string, ModulatedBlock)>)blocks, _blockResolutions).Select(p => (p.First.Item1, p.First.Item2, p.Second));
+        Enumerable.Zip(OrderedBlocks, _blockResolutions).Select(p => (p.First.Item1, p.First.Item2, p.Second));
 
     public IEnumerable<(string Name, nn.Module Module)> NamedToRgb() => ((IEnumerable<(string, EqualizedConv2d)>)to_rgb).Select(p => ($"to_rgb.{p.Item1}", (nn.Module)p.Item2));
 
     /// <summary>Turns per-pixel layer noise on or off in every block.</summary>
     public bool NoiseEnabled
     {
-        get => blocks.values().All(b => b.NoiseEnabled);
-        set { foreach (var b in blocks.values()) b.NoiseEnabled = value; }
+        get => OrderedBlocks.All(b => b.Block.NoiseEnabled);
+        set { foreach (var (_, b) in OrderedBlocks) b.NoiseEnabled = value; }
     }
 
     /// <summary>A plain decode: the same z drives every layer.</summary>

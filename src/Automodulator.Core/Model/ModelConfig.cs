@@ -29,6 +29,15 @@ public sealed record ModelConfig
     /// </summary>
     public int? ExtraLayerResolution { get; init; }
 
+    /// <summary>Decoder blocks from plugins, inserted in this order after the base blocks are built.</summary>
+    public PluginBlockConfig[] PluginBlocks { get; init; } = [];
+
+    /// <summary>
+    /// SHA-256 of the base model's weights when plugin blocks were added on top of a pretrained model (else null): the
+    /// identity of the base the plugin was trained on.
+    /// </summary>
+    public string? BaseIdentity { get; init; }
+
     /// <summary>Slope of the leaky ReLUs (paper: 0.2).</summary>
     public double LeakySlope { get; init; } = 0.2;
 

@@ -13,6 +13,9 @@ namespace Automodulator.Core.Model;
 /// </summary>
 public sealed class ModulatedConvBlock : ModulatedBlock
 {
+    /// <summary>The registry name of this block type.</summary>
+    public const string TypeName = "modulated-conv";
+
     private readonly ModuleList<EqualizedConv2d> convs;
     private readonly ModuleList<LayerNoise> noises;
     private readonly ModuleList<AdaIn> adains;

@@ -24,7 +24,8 @@ public readonly record struct FaceDetection(FaceBox Box, FaceBox CascadeBox, int
 
 /// <summary>
 /// Frontal face detection with OpenCV's Haar cascade (haarcascade_frontalface_alt2 from Debian's opencv-data) in
-/// C#: an image pyramid, a 24×24 window, OpenCV's rectangle grouping. The cascade's boxes are tighter and higher than
+/// C#: an image pyramid, a 24×24 window moved as OpenCV moves it (2 pixels up to 2× scale, then 1; one more after
+/// a first-stage reject), OpenCV's rectangle grouping (a 2-pixel step everywhere halved the hits and loosened the boxes). The cascade's boxes are tighter and higher than
 /// the HOG boxes dlib's landmark model was trained on, so each box is mapped to a dlib-like box with a fit to dlib's
 /// own detector (see <see cref="ToDlibBox"/>). Large photos are detected on a downscaled copy. Thread-safe.
 /// </summary>
