@@ -63,7 +63,7 @@ public static class IngestSourceFactory
             case "celebahq":
             {
                 var input = Input("a folder of CelebA-HQ images");
-                if (File.Exists(input) && (input.EndsWith(".h5", StringComparison.OrdinalIgnoreCase) || input.EndsWith(".hdf5", StringComparison.OrdinalIgnoreCase)))
+                if (input.EndsWith(".h5", StringComparison.OrdinalIgnoreCase) || input.EndsWith(".hdf5", StringComparison.OrdinalIgnoreCase))
                     throw new ArgumentException("Reading PGGAN's HDF5 (data{R}x{R}) is not supported (no HDF5 reader is available to this build). Export the images to a folder first (e.g. h5py: f['data1024x1024'][i].transpose(1, 2, 0) saved as PNG) and ingest that folder with `celebahq`.");
                 // Files are named by CelebA-HQ index (00000…29999, or imgHQ00000); the split needs image_list.txt's CelebA index.
                 var splits = s.ImageList is null ? null : CelebASource.HqSplits(s.ImageList);
