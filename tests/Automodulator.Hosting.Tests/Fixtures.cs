@@ -30,6 +30,8 @@ internal static class Fixtures
         ["bad/truncated.png"] = "",
         ["bad/corrupt.jpg"] = "",
         ["bad/tiny.png"] = "smaller than",
+        ["bad/truncated.jpg"] = "",
+        ["bad/truncated.webp"] = "",
     };
 
     /// <summary>
@@ -65,6 +67,9 @@ internal static class Fixtures
         var jpg = Encode(Face(4, 32, 32), SKEncodedImageFormat.Jpeg);
         var corrupt = jpg[..40].Concat(Enumerable.Repeat((byte)0x5A, jpg.Length - 40)).ToArray();
         File.WriteAllBytes(Path.Combine(dir, "bad/corrupt.jpg"), corrupt);
+        File.WriteAllBytes(Path.Combine(dir, "bad/truncated.jpg"), jpg[..(jpg.Length / 2)]);
+        var webp = Encode(Face(6, 32, 32), SKEncodedImageFormat.Webp);
+        File.WriteAllBytes(Path.Combine(dir, "bad/truncated.webp"), webp[..(webp.Length / 2)]);
         File.WriteAllBytes(Path.Combine(dir, "bad/tiny.png"), Encode(Face(5, 8, 8), SKEncodedImageFormat.Png));
         File.WriteAllText(Path.Combine(dir, "notes.txt"), "not an image extension: ignored by the folder source");
         return ["good/a.jpg", "good/alpha.png", "good/b.png", "good/c.webp", "good/gray.png", "good/palette.png", "good/rgb16.png"];

@@ -72,6 +72,21 @@ public sealed class CacheTests : IDisposable
     }
 
     [Fact]
+    public void Cache_reader_feeds_training_batches_at_any_stored_level()
+    {
+        var dir = Path.Combine(_root, "c");
+        using (var w = CacheWriter.Open(dir, Header(10))) { Feed(w, 0, 10); w.Complete(); }
+        using var reader = CacheReader.Open(dir, "train");
+        using var prefetch = new Automodulator.Data.Batches.BatchPrefetcher(reader, new Automodulator.Data.Batches.BatchRequest(3, 8, 0.5),
+            new Automodulator.Data.Batches.BatchOptions(FlipPairShare: 1.0 / 3, Seed: 1));
+        using var batch = prefetch.Next();
+        Assert.Equal(new long[] { 3, 3, 8, 8 }, batch.Images.shape);
+        Assert.Equal(new long[] { 1, 3, 8, 8 }, batch.FlipPairs!.shape);
+        Assert.All(batch.Indices, i => Assert.InRange(i, 0, reader.Count - 1));
+        Assert.InRange(batch.Images.min().item<float>(), -1f, 1f);
+    }
+
+    [Fact]
     public void Rerun_after_a_crash_mid_shard_gives_the_same_bytes_as_an_uninterrupted_run()
     {
         var clean = Path.Combine(_root, "clean");
