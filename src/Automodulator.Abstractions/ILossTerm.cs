@@ -35,6 +35,12 @@ public enum LossInputs
     SampleLatents = 8,
     Samples = 16,
     SampleReencoded = 32,
+
+    /// <summary>The two canvases of L_j: θ_1:j(ξ⁰, z_A) and θ_1:j(ξ⁰, φ(x̂_AB)) for the mixed rows.</summary>
+    MixedCanvases = 64,
+
+    /// <summary>The decode of flip pairs with layers after the invariance split swapped between the pair (L_inv).</summary>
+    SwappedReconstruction = 128,
 }
 
 /// <summary>
@@ -60,6 +66,24 @@ public sealed class LossContext
 
     /// <summary>φ(x̂).</summary>
     public Tensor? SampleReencoded { get; init; }
+
+    /// <summary>
+    /// Number of leading rows of <see cref="SampleLatents"/>, <see cref="Samples"/> and <see cref="SampleReencoded"/>
+    /// that are mixed samples (z_A drives layers 1..j, z_B the rest); the remaining rows come from a single z.
+    /// </summary>
+    public int MixedCount { get; init; }
+
+    /// <summary>θ_1:j(ξ⁰, z_A) for the mixed rows: the intermediate canvas after layer j (L_j's target).</summary>
+    public Tensor? MixedCanvas { get; init; }
+
+    /// <summary>θ_1:j(ξ⁰, φ(x̂_AB)) for the mixed rows: the same canvas from the re-encoded mixed samples.</summary>
+    public Tensor? MixedCanvasReencoded { get; init; }
+
+    /// <summary>
+    /// For a batch of flip pairs (first half x₁, second half x₂ = mirror(x₁)): θ with layers 1..k driven by each
+    /// image's own latent and the later layers by its partner's (paper Sec. 3.3, Eqs. 10–11); compared with <see cref="Real"/>.
+    /// </summary>
+    public Tensor? SwappedReconstruction { get; init; }
 
     /// <summary>Current output resolution.</summary>
     public int Resolution { get; init; }

@@ -12,6 +12,7 @@ var root = new RootCommand("automod: train, inspect and use deep automodulators 
     BenchCommand.Create(),
     IngestCommand.Create(),
     CacheCommand.Create(),
+    TrainCommand.Create(),
 };
 // Errors a user can fix are reported by CliErrors as one line (exit 2); anything else keeps its stack trace.
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -12,6 +12,7 @@ public static class BenchCommand
     [
         BenchFacesCommand.Create,
         BenchIngestCommand.Create,
+        BenchTrainCommand.Create,
     ];
 
     public static Command Create()

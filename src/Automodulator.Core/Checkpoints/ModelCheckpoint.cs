@@ -40,6 +40,8 @@ public static class ModelCheckpoint
         var file = CheckpointFile.Read(path);
         try
         {
+            // A training checkpoint holds a model too: its encoder and its EMA decoder (what samples are drawn from).
+            if (file.Kind == Training.TrainingCheckpoint.Kind) return Training.TrainingCheckpoint.ModelFrom(file, path);
             var config = ReadConfig(file, path);
             var net = new AutomodulatorNetwork(config, registry);
             LoadState(net, file.Tensors, path, "");

@@ -38,11 +38,11 @@ public sealed class AdaIn : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor z)
     {
         using var scope = NewDisposeScope();
-        var mean = x.mean([2, 3], keepdim: true);
-        var centred = x - mean;
-        var std = (centred.square().mean([2, 3], keepdim: true) + _eps).sqrt();
+        // instance_norm is one fused kernel for (x − mean)/√(var + ε) (biased variance, per sample and channel), and
+        // addcmul one more for ·s + m: far fewer passes over the feature map than the elementwise chain, forward and backward.
+        var normalized = nn.functional.instance_norm(x, eps: _eps);
         var (s, m) = Style(z);
-        var y = centred / std * s.unsqueeze(-1).unsqueeze(-1) + m.unsqueeze(-1).unsqueeze(-1);
+        var y = addcmul(m.unsqueeze(-1).unsqueeze(-1), normalized, s.unsqueeze(-1).unsqueeze(-1), 1);
         return y.MoveToOuterDisposeScope();
     }
 }

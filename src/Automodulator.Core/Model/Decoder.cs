@@ -107,12 +107,32 @@ public sealed class Decoder : nn.Module<LayerLatents, DecodeSpec, Tensor>
     public Tensor Decode(Tensor z, int resolution, double alpha = 1.0) =>
         call(LayerLatents.Uniform(z, LayerCount), new DecodeSpec(resolution, alpha));
 
-    public override Tensor forward(LayerLatents latents, DecodeSpec spec)
+    public override Tensor forward(LayerLatents latents, DecodeSpec spec) => Run(latents, spec, null, 0, out _);
+
+    /// <summary>
+    /// One decode that also returns the intermediate canvas ξ⁽ʲ⁾ after layer <paramref name="captureAfterLayer"/>
+    /// (1-based) for the first <paramref name="captureRows"/> rows of the batch: what L_j compares against, without a
+    /// second pass (paper Sec. 3.2). When j ends a block the canvas is that block's output; otherwise only the j-th
+    /// block's leading layers are re-run, for the captured rows alone.
+    /// </summary>
+    public (Tensor Image, Tensor Canvas) DecodeWithCanvas(LayerLatents latents, DecodeSpec spec, int captureAfterLayer, int captureRows)
     {
+        if (spec.StopAfterLayer is not null) throw new ArgumentException("DecodeWithCanvas decodes to RGB; leave StopAfterLayer unset.");
+        if (captureRows < 1 || captureRows > latents[0].shape[0])
+            throw new ArgumentOutOfRangeException(nameof(captureRows), $"captureRows must be in 1..{latents[0].shape[0]}; got {captureRows}.");
+        var image = Run(latents, spec, captureAfterLayer, captureRows, out var canvas);
+        return (image, canvas!);
+    }
+
+    private Tensor Run(LayerLatents latents, DecodeSpec spec, int? capture, int captureRows, out Tensor? canvas)
+    {
+        canvas = null;
         int res = spec.Resolution;
         if (res < 4 || res > _config.MaxResolution || (res & (res - 1)) != 0)
             throw new ArgumentException($"Decode resolution must be a power of two in 4..{_config.MaxResolution}; got {res}.");
         int needed = LayerCountUpTo(res);
+        if (capture is { } c && (c < 1 || c > needed))
+            throw new ArgumentOutOfRangeException(nameof(capture), $"The canvas to capture must be after a layer in 1..{needed} at {res}×{res}; got {c}.");
         if (spec.StopAfterLayer is { } j && (j < 1 || j > needed))
             throw new ArgumentOutOfRangeException(nameof(spec), $"StopAfterLayer must be in 1..{needed} at {res}×{res}; got {j}.");
         if (latents.Count < needed)
@@ -129,7 +149,15 @@ public sealed class Decoder : nn.Module<LayerLatents, DecodeSpec, Tensor>
             int n = block.LayerCount;
             if (spec.StopAfterLayer is { } stop && layer + n >= stop)
                 return block.ForwardLayers(x, latents.Slice(layer, n), stop - layer).MoveToOuterDisposeScope();
+            var input = x;
             x = block.call(x, latents.Slice(layer, n));
+            if (capture is { } cap && cap > layer && cap <= layer + n)
+            {
+                var captured = cap == layer + n
+                    ? x[..captureRows]
+                    : block.ForwardLayers(input[..captureRows], latents.Slice(layer, n).Select(t => t[..captureRows]).ToArray(), cap - layer);
+                canvas = captured.MoveToOuterDisposeScope();
+            }
             if (blockRes == res / 2) previousResolutionOutput = x;
             layer += n;
         }

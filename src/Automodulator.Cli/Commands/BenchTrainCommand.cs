@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Automodulator.Cli.Training;
+using Automodulator.Core.Model;
+using Automodulator.Core.Training;
+using static TorchSharp.torch;
+
+namespace Automodulator.Cli.Commands;
+
+/// <summary>
+/// `automod bench train`: samples/s of full training iterations (encoder step + decoder step + EMA) at fixed
+/// resolutions, fed through the real prefetching producer from synthetic faces, and the share of the time the
+/// trainer waited for data. The default is the setting the reference PyTorch code was measured in
+/// (/work/shared/ENVIRONMENT.md): width64 preset, batch 16, robust loss, α = 1.
+/// </summary>
+public static class BenchTrainCommand
+{
+    public static Command Create()
+    {
+        var preset = new Option<string>("--preset") { Description = "Model preset.", DefaultValueFactory = _ => "width64" };
+        var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 16 };
+        var resolutions = new Option<string>("--resolutions") { Description = "Comma-separated resolutions to time.", DefaultValueFactory = _ => "32,64" };
+        var iterations = new Option<int>("--iterations") { Description = "Timed iterations per resolution (after 3 warm-up ones).", DefaultValueFactory = _ => 20 };
+        var distance = new Option<string>("--distance") { Description = "robust or l1.", DefaultValueFactory = _ => "robust" };
+        var objective = new Option<string>("--objective") { Description = "paper or reference option set.", DefaultValueFactory = _ => "paper" };
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var cmd = new Command("train", "Benchmark training iterations (samples/s, share of time waiting on data).")
+        {
+            preset, batch, resolutions, iterations, distance, objective, device, threads,
+        };
+        cmd.SetAction(r =>
+        {
+            var dev = CommonOptions.ResolveDevice(r.GetValue(device)!, r.GetValue(threads));
+            var model = ModelPresets.Get(r.GetValue(preset)!);
+            int b = r.GetValue(batch), n = r.GetValue(iterations);
+            if (b < 2 || n < 1) throw new ArgumentException("--batch must be ≥ 2 and --iterations ≥ 1.");
+            var resList = r.GetValue(resolutions)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(s => int.TryParse(s, out var v) ? v : throw new ArgumentException($"'{s}' in --resolutions is not a number.")).ToList();
+            var set = ImageSourceSet.Synthetic(512, model.MaxResolution, 1);
+            long parameters;
+            using (var net = AutomodulatorNetwork.Create(model, 0)) parameters = net.parameters().Sum(p => p.NumberOfElements);
+            Console.WriteLine($"bench train: preset {model.Preset} ({parameters / 1e6:F2} M parameters, z {model.LatentDim}), batch {b}, " +
+                              $"d_X {r.GetValue(distance)}, objective {r.GetValue(objective)}, device {dev}, threads {get_num_threads()}");
+            Console.WriteLine("resolution | s/iteration | samples/s | data wait");
+            foreach (var res in resList)
+            {
+                var options = new TrainingOptions
+                {
+                    Model = model,
+                    Schedule = new ProgressiveSchedule { Name = "bench", Phases = [new SchedulePhase(res, (long)(n + 3) * b, 0, b, 0.0005, 0.5)] },
+                    Objective = ObjectiveOptions.Named(r.GetValue(objective)!) with { ReconstructionDistance = r.GetValue(distance)! },
+                    HeldOutImages = 0,
+                }.Resolve();
+                var (seconds, wait) = Measure(options, set, dev, n);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{res}x{res} | {seconds / n:F3} | {n * b / seconds:F1} | {wait / seconds * 100:F1} %"));
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>Seconds for <paramref name="iterations"/> timed iterations and the seconds of those spent waiting on the channel.</summary>
+    public static (double Seconds, double Wait) Measure(TrainingOptions options, Automodulator.Abstractions.Data.IImageSet set, Device device, int iterations)
+    {
+        using var trainer = Trainer.Create(options, device);
+        using var producer = new BatchProducer(set, options.Schedule, options.Seed, 0, options.PrefetchBatches, 0, options.MirrorAugment);
+        for (int i = 0; i < 3; i++) Step(trainer, producer, out _);
+        // Let the producer fill the channel as it would during a long run, so warm-up rendering is not counted.
+        Thread.Sleep(200);
+        var sw = Stopwatch.StartNew();
+        double wait = 0;
+        for (int i = 0; i < iterations; i++)
+        {
+            Step(trainer, producer, out var w);
+            wait += w.TotalSeconds;
+        }
+        return (sw.Elapsed.TotalSeconds, wait);
+    }
+
+    private static void Step(Trainer trainer, BatchProducer producer, out TimeSpan wait)
+    {
+        using var batch = producer.Take(out wait) ?? throw new InvalidOperationException("The producer ran dry.");
+        using var result = trainer.Step(batch);
+    }
+}

@@ -1,0 +1,96 @@
+namespace Automodulator.Core.Training;
+
+/// <summary>
+/// The loss weights and sampling choices of the automodulator objective (paper Sec. 3, Eqs. 4–6, 9–11). The defaults
+/// are the paper's; <see cref="Reference"/> gives the values the authors' public code uses (docs/training.md lists
+/// every difference).
+/// </summary>
+public sealed record ObjectiveOptions
+{
+    /// <summary>Which option set these values started from: "paper" or "reference" (informational).</summary>
+    public string OptionSet { get; init; } = "paper";
+
+    /// <summary>d_X, the image distance of the reconstruction and L_inv terms: "robust" (Barron's adaptive NLL) or "l1".</summary>
+    public string ReconstructionDistance { get; init; } = "robust";
+
+    /// <summary>λ_X, the weight of d_X(x, θ(φ(x))) in the encoder step (paper: 0.2).</summary>
+    public double ReconstructionWeight { get; init; } = 0.2;
+
+    /// <summary>
+    /// Multiplier of λ_X once a phase's fade-in is over (the reference's <c>matching_phase_x</c> = 1.5; paper: 1).
+    /// </summary>
+    public double ReconstructionWeightAfterFade { get; init; } = 1.0;
+
+    /// <summary>Weight of the margin-clipped KL(φ(x)) − KL(φ(x̂)) in the encoder step (paper: 1; reference: 0.1).</summary>
+    public double KlMarginWeight { get; init; } = 1.0;
+
+    /// <summary>
+    /// When set, the KL difference is also clipped from above at this share of the margin (reference: 0.5, i.e.
+    /// min(M/2, ·)); null keeps the paper's one-sided max(−M, ·).
+    /// </summary>
+    public double? KlMarginUpperClipShare { get; init; }
+
+    /// <summary>Weight of KL(φ(θ(z))) in the decoder step (paper: 1; reference: 0.1).</summary>
+    public double SampleKlWeight { get; init; } = 1.0;
+
+    /// <summary>λ_Z, the weight of d_cos(z, φ(θ(z))) in the decoder step (paper: 1000 with AGE's per-dimension d_cos; reference: 100).</summary>
+    public double LatentWeight { get; init; } = 1000;
+
+    /// <summary>Weight of L_j, the mixed-canvas consistency in the decoder step (paper and reference: 1).</summary>
+    public double MixedCanvasWeight { get; init; } = 1.0;
+
+    /// <summary>Share of the encoder step's generated samples x̂ that are mixed at a random layer j (paper: 1/4, from 3:1).</summary>
+    public double EncoderMixShare { get; init; } = 0.25;
+
+    /// <summary>Share of the decoder step's samples that are mixed (paper: 1/4, "3 regular : 1 mixed"; reference: 1/2).</summary>
+    public double DecoderMixShare { get; init; } = 0.25;
+
+    /// <summary>Per-pixel layer noise in the decoder while training (off for evaluation, and forced off while L_inv is on).</summary>
+    public bool LayerNoise { get; init; } = true;
+
+    /// <summary>
+    /// Train the flip invariance L_inv (paper Sec. 3.3) on flip pairs. Adds the extra 8×8 decoder layer
+    /// (<see cref="Model.ModelConfig.ExtraLayerResolution"/> = 8), turns layer noise off, and replaces the plain
+    /// reconstruction term by L_inv, whose two halves reconstruct each image of a pair.
+    /// </summary>
+    public bool Invariance { get; init; }
+
+    /// <summary>Layers 1..k keep each image's own latent in L_inv, the later ones take its mirror's (paper: k = 2, the 4×4 block).</summary>
+    public int InvarianceSplitLayer { get; init; } = 2;
+
+    /// <summary>The paper's values (the defaults).</summary>
+    public static ObjectiveOptions Paper() => new();
+
+    /// <summary>
+    /// The public reference code's values (AaltoVision/automodulator, pioneer/config.py and train.py): KL weights 0.1,
+    /// λ_Z = 100, the KL difference also clipped at M/2, 50 % mixed samples in the decoder step, λ_X × 1.5 after the fade.
+    /// </summary>
+    public static ObjectiveOptions Reference() => new()
+    {
+        OptionSet = "reference",
+        KlMarginWeight = 0.1,
+        SampleKlWeight = 0.1,
+        LatentWeight = 100,
+        KlMarginUpperClipShare = 0.5,
+        EncoderMixShare = 0.25,
+        DecoderMixShare = 0.5,
+        ReconstructionWeightAfterFade = 1.5,
+    };
+
+    public static ObjectiveOptions Named(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "paper" => Paper(),
+        "reference" => Reference(),
+        _ => throw new ArgumentException($"Unknown objective option set '{name}'. Use paper or reference."),
+    };
+
+    public ObjectiveOptions Validate()
+    {
+        if (ReconstructionDistance is not ("robust" or "l1"))
+            throw new ArgumentException($"ReconstructionDistance must be robust or l1; got '{ReconstructionDistance}'.");
+        if (EncoderMixShare is < 0 or > 1 || DecoderMixShare is < 0 or > 1)
+            throw new ArgumentException("Mix shares must be in [0, 1].");
+        if (InvarianceSplitLayer < 1) throw new ArgumentException("InvarianceSplitLayer must be at least 1.");
+        return this;
+    }
+}

@@ -1,0 +1,398 @@
+using Automodulator.Abstractions;
+using Automodulator.Core.Layers;
+using Automodulator.Core.Losses;
+using Automodulator.Core.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Automodulator.Core.Training;
+
+/// <summary>
+/// One automodulator training iteration at a time (paper Sec. 3, App. A): an encoder step, then a decoder step,
+/// then the EMA of the decoder. Holds the networks, the robust loss, both Adam optimisers and the counters; a
+/// <see cref="TrainingRun"/> feeds it batches and handles the run folder.
+/// <para>Encoder step: L_φ = max(−M, KL(φ(x)) − KL(φ(x̂))) + λ_X·d_X(x, θ(φ(x))), x̂ = θ(z) without gradient, a share of
+/// them mixed at a random layer j. Real and generated images go through the encoder as one batch (one pass, one
+/// spectral-norm power iteration). Decoder weights are frozen (gradients flow through θ to φ only).</para>
+/// <para>Decoder step: L_θ = KL(φ(x̂)) + λ_Z·d_cos(z, φ(x̂)) + L_j. The mixed rows' canvas θ_1:j(ξ⁰, z_A) is taken from
+/// the same decode that makes x̂ (no second pass); θ_1:j(ξ⁰, φ(x̂_AB)) is a partial decode of the mixed rows only.
+/// Encoder weights are frozen.</para>
+/// Every random draw of iteration i comes from the trainer's own generator reseeded from (seed, i), so a resumed run
+/// repeats an unbroken one exactly on the CPU, whatever other threads do with torch's default generator.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly AutomodulatorNetwork _network;
+    private readonly Decoder _ema;
+    private readonly RobustLoss? _robust;
+    private readonly AdamOptimizer _encoderOptimizer;
+    private readonly AdamOptimizer _decoderOptimizer;
+    private readonly List<(Parameter Ema, Parameter Live)> _emaPairs;
+    private readonly KlMarginTerm _klMargin;
+    private readonly ReconstructionTerm _reconstruction;
+    private readonly InvarianceTerm _invariance;
+    private readonly SampleKlTerm _sampleKl;
+    private readonly LatentCosineTerm _latentCosine;
+    private readonly MixedCanvasTerm _mixedCanvas;
+    private readonly List<ILossTerm> _encoderTerms;
+    private readonly List<ILossTerm> _decoderTerms;
+    private readonly string[] _names;
+    private readonly Generator _generator;
+    private int _enteredPhase = -1;
+
+    private Trainer(TrainingOptions options, Device device, IEnumerable<ILossTerm>? extraTerms)
+    {
+        Options = options.Resolve();
+        Device = device;
+        _generator = new Generator((ulong)Options.Seed, device);
+        var objective = Options.Objective;
+        _network = AutomodulatorNetwork.Create(Options.Model, Options.Seed);
+        _ema = new Decoder("decoder", Options.Model);
+        _robust = objective.ReconstructionDistance == "robust" ? new RobustLoss("robust", Options.Model.MaxResolution) : null;
+        _network.to(device);
+        _ema.to(device);
+        _robust?.to(device);
+        _network.train();
+        _ema.eval();
+        _ema.NoiseEnabled = false;
+        foreach (var p in _ema.parameters()) p.requires_grad = false;
+        var live = _network.Decoder.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        _emaPairs = _ema.named_parameters().Select(p => (p.parameter, live[p.name])).ToList();
+        CopyDecoderToEma();
+
+        var first = Options.Schedule.Phases[0];
+        var encoderParameters = _network.Encoder.named_parameters().Select(p => ("encoder." + p.name, p.parameter));
+        if (_robust is not null) encoderParameters = encoderParameters.Concat(_robust.named_parameters().Select(p => ("robust." + p.name, p.parameter)));
+        _encoderOptimizer = new AdamOptimizer(encoderParameters.ToList(), first.LearningRate, Options.AdamBeta1, Options.AdamBeta2, Options.AdamEpsilon);
+        _decoderOptimizer = new AdamOptimizer(_network.Decoder.named_parameters().Select(p => ("decoder." + p.name, p.parameter)).ToList(),
+            first.LearningRate, Options.AdamBeta1, Options.AdamBeta2, Options.AdamEpsilon);
+
+        IImageDistance distance = _robust is null ? new L1Distance() : new RobustDistance(_robust);
+        _klMargin = new KlMarginTerm(objective.KlMarginWeight) { UpperClipShare = objective.KlMarginUpperClipShare };
+        _reconstruction = new ReconstructionTerm(distance, objective.ReconstructionWeight);
+        _invariance = new InvarianceTerm(distance, objective.ReconstructionWeight);
+        _sampleKl = new SampleKlTerm(objective.SampleKlWeight);
+        _latentCosine = new LatentCosineTerm(objective.LatentWeight);
+        _mixedCanvas = new MixedCanvasTerm(objective.MixedCanvasWeight);
+        _encoderTerms = [_klMargin, objective.Invariance ? _invariance : _reconstruction];
+        _decoderTerms = [_sampleKl, _latentCosine, _mixedCanvas];
+        foreach (var t in extraTerms ?? [])
+            (t.Step == TrainingStep.Encoder ? _encoderTerms : _decoderTerms).Add(t);
+        _names = _encoderTerms.Select(t => "enc." + t.Name).Append("enc.total").Append("kl_real").Append("kl_fake")
+            .Concat(_decoderTerms.Select(t => "dec." + t.Name)).Append("dec.total").ToArray();
+    }
+
+    /// <summary>A fresh trainer: weights from the options' seed, counters at zero.</summary>
+    public static Trainer Create(TrainingOptions options, Device? device = null, IEnumerable<ILossTerm>? extraTerms = null) =>
+        new(options, device ?? CPU, extraTerms);
+
+    public TrainingOptions Options { get; }
+    public Device Device { get; }
+    public AutomodulatorNetwork Network => _network;
+    public Encoder Encoder => _network.Encoder;
+    public Decoder Decoder => _network.Decoder;
+
+    /// <summary>The moving average of the decoder, used for samples and evaluation.</summary>
+    public Decoder EmaDecoder => _ema;
+
+    public RobustLoss? Robust => _robust;
+    public AdamOptimizer EncoderOptimizer => _encoderOptimizer;
+    public AdamOptimizer DecoderOptimizer => _decoderOptimizer;
+
+    /// <summary>Samples trained on so far (the position in the schedule).</summary>
+    public long SampleCount { get; internal set; }
+
+    /// <summary>Iterations done so far.</summary>
+    public long Iteration { get; internal set; }
+
+    /// <summary>Phase, resolution and α of the last batch (or of the schedule's start).</summary>
+    public SchedulePosition Position => Options.Schedule.Locate(SampleCount);
+
+    /// <summary>Names of the values each <see cref="StepResult"/> carries.</summary>
+    public IReadOnlyList<string> ValueNames => _names;
+
+    /// <summary>Runs one iteration on <paramref name="batch"/> (the trainer does not dispose it).</summary>
+    public StepResult Step(TrainingBatch batch) => Run(batch, encoder: true, decoder: true);
+
+    /// <summary>Only the encoder step of an iteration (for tests of what each step may change).</summary>
+    internal StepResult EncoderStepOnly(TrainingBatch batch) => Run(batch, encoder: true, decoder: false);
+
+    /// <summary>Only the decoder step of an iteration, without the EMA update.</summary>
+    internal StepResult DecoderStepOnly(TrainingBatch batch) => Run(batch, encoder: false, decoder: true);
+
+    private StepResult Run(TrainingBatch batch, bool encoder, bool decoder)
+    {
+        if (batch.StartSample != SampleCount)
+            throw new InvalidOperationException($"Batch starts at sample {batch.StartSample} but the trainer is at {SampleCount}: batches must come in order.");
+        var phase = Options.Schedule.Phases[batch.PhaseIndex];
+        EnterPhase(batch.PhaseIndex);
+        var objective = Options.Objective;
+        var position = Options.Schedule.Locate(SampleCount);
+        bool fadeOver = position.SampleInPhase >= phase.FadeInShare * phase.Samples;
+        _reconstruction.Weight = _invariance.Weight = objective.ReconstructionWeight * (fadeOver ? objective.ReconstructionWeightAfterFade : 1.0);
+        _klMargin.Margin = phase.KlMargin;
+        _network.Decoder.NoiseEnabled = objective.LayerNoise && !objective.Invariance;
+
+        // The trainer's own generator, reseeded from (seed, iteration): latents and layer noise of this iteration.
+        long seed = (long)(DeterministicRandom.Hash(Options.Seed, DeterministicRandom.Streams.IterationSeed, Iteration) >> 1);
+        _generator.manual_seed(seed);
+        using var noiseScope = LayerNoise.UseGenerator(_generator);
+
+        using var scope = NewDisposeScope();
+        var x = batch.Images.to(Device);
+        var values = new List<Tensor>();
+        if (encoder) EncoderStep(x, batch.Resolution, batch.Alpha, values);
+        if (decoder) DecoderStep((int)x.shape[0], batch.Resolution, batch.Alpha, values);
+        _encoderOptimizer.SetRequiresGrad(false);
+        _decoderOptimizer.SetRequiresGrad(false);
+        if (encoder && decoder) UpdateEma();
+
+        var stacked = stack(values.Select(v => v.detach().to(ScalarType.Float32).reshape([])).ToArray()).DetachFromDisposeScope();
+        var names = encoder && decoder ? _names : _names.Where(n => encoder ? !n.StartsWith("dec.") : n.StartsWith("dec.")).ToArray();
+        int b = batch.Size;
+        var result = new StepResult(names, stacked, Iteration, SampleCount + b, batch.PhaseIndex, batch.Resolution, batch.Alpha, phase.LearningRate);
+        SampleCount += b;
+        Iteration++;
+        return result;
+    }
+
+    /// <summary>
+    /// L_φ = max(−M, KL(φ(x)) − KL(φ(x̂))) + λ_X·d_X(x, θ(φ(x))) (or L_inv on flip pairs); updates φ and the robust loss.
+    /// </summary>
+    private void EncoderStep(Tensor x, int res, double alpha, List<Tensor> values)
+    {
+        var objective = Options.Objective;
+        int b = (int)x.shape[0];
+        int layers = _network.Decoder.LayerCountUpTo(res);
+        _decoderOptimizer.SetRequiresGrad(false);
+        _encoderOptimizer.SetRequiresGrad(true);
+        Tensor fakes;
+        using (no_grad())
+        {
+            int m = MixCount(b, objective.EncoderMixShare, layers);
+            var z = SampleLatents(b);
+            fakes = _network.Decoder.call(MixedLatents(z, m, MixLayer(layers, 0), layers), new DecodeSpec(res, alpha));
+        }
+        // Real and generated images in one encoder pass.
+        var latents = _network.Encoder.call(cat([x, fakes]), alpha);
+        var realLatents = latents[..b];
+        var fakeLatents = latents[b..];
+        Tensor? reconstruction = null, swapped = null;
+        if (objective.Invariance)
+        {
+            int half = b / 2, k = Math.Min(objective.InvarianceSplitLayer, layers);
+            var partner = cat([realLatents[half..], realLatents[..half]]);
+            var perLayer = Enumerable.Range(0, layers).Select(i => i < k ? realLatents : partner).ToArray();
+            swapped = _network.Decoder.call(new LayerLatents(perLayer), new DecodeSpec(res, alpha));
+        }
+        else
+        {
+            reconstruction = _network.Decoder.call(LayerLatents.Uniform(realLatents, layers), new DecodeSpec(res, alpha));
+        }
+        var context = new LossContext
+        {
+            Real = x, RealLatents = realLatents, Reconstruction = reconstruction, SwappedReconstruction = swapped,
+            Samples = fakes, SampleReencoded = fakeLatents, Resolution = res, Alpha = alpha,
+        };
+        var loss = Sum(_encoderTerms, context, values);
+        loss.backward();
+        _encoderOptimizer.Step();
+        using (no_grad())
+        {
+            values.Add(loss.detach());
+            values.Add(LatentStatistics.KlToStandardNormal(realLatents.detach()));
+            values.Add(LatentStatistics.KlToStandardNormal(fakeLatents.detach()));
+        }
+    }
+
+    /// <summary>L_θ = KL(φ(x̂)) + λ_Z·d_cos(z, φ(x̂)) + L_j; updates θ.</summary>
+    private void DecoderStep(int b, int res, double alpha, List<Tensor> values)
+    {
+        var objective = Options.Objective;
+        int layers = _network.Decoder.LayerCountUpTo(res);
+        _encoderOptimizer.SetRequiresGrad(false);
+        _decoderOptimizer.SetRequiresGrad(true);
+        int m = MixCount(b, objective.DecoderMixShare, layers);
+        int j = MixLayer(layers, 1);
+        var z = SampleLatents(b);
+        var assignment = MixedLatents(z, m, j, layers);
+        Tensor samples;
+        Tensor? canvas = null, canvasBack = null;
+        if (m > 0) (samples, canvas) = _network.Decoder.DecodeWithCanvas(assignment, new DecodeSpec(res, alpha), j, m);
+        else samples = _network.Decoder.call(assignment, new DecodeSpec(res, alpha));
+        var back = _network.Encoder.call(samples, alpha);
+        if (m > 0)
+            canvasBack = _network.Decoder.call(LayerLatents.Uniform(back[..m], layers), new DecodeSpec(res, alpha, StopAfterLayer: j));
+        var context = new LossContext
+        {
+            SampleLatents = z, Samples = samples, SampleReencoded = back, MixedCount = m,
+            MixedCanvas = canvas, MixedCanvasReencoded = canvasBack, Resolution = res, Alpha = alpha,
+        };
+        var loss = Sum(_decoderTerms, context, values);
+        loss.backward();
+        _decoderOptimizer.Step();
+        values.Add(loss.detach());
+    }
+
+    /// <summary>Weighted sum of the terms; each unweighted value is appended to <paramref name="values"/>.</summary>
+    private static Tensor Sum(List<ILossTerm> terms, LossContext context, List<Tensor> values)
+    {
+        Tensor? total = null;
+        foreach (var term in terms)
+        {
+            var v = term.Compute(context);
+            values.Add(v.detach());
+            var weighted = v * term.Weight;
+            total = total is null ? weighted : total + weighted;
+        }
+        return total ?? throw new InvalidOperationException("A training step has no loss terms.");
+    }
+
+    /// <summary>Called when a batch of a new phase arrives: learning rate, and the robust loss's maps for a new resolution.</summary>
+    private void EnterPhase(int phaseIndex)
+    {
+        if (phaseIndex == _enteredPhase) return;
+        var phase = Options.Schedule.Phases[phaseIndex];
+        _encoderOptimizer.LearningRate = _decoderOptimizer.LearningRate = phase.LearningRate;
+        _robust?.PrepareResolution(phase.Resolution);
+        _enteredPhase = phaseIndex;
+    }
+
+    /// <summary>Rows of a batch that are mixed: the share rounded, none when there is only one layer to mix at.</summary>
+    private static int MixCount(int batch, double share, int layers) => layers < 2 ? 0 : (int)Math.Round(batch * share);
+
+    /// <summary>j ~ U{1, N} for this iteration's encoder (0) or decoder (1) step.</summary>
+    private int MixLayer(int layers, int step) =>
+        1 + DeterministicRandom.Below(layers, Options.Seed, DeterministicRandom.Streams.MixLayer, Iteration * 2 + step);
+
+    /// <summary>The generator of the iteration's latents and layer noise (reseeded every iteration).</summary>
+    public Generator Generator => _generator;
+
+    /// <summary>Unit latents [n, zdim] from the trainer's (reseeded) generator.</summary>
+    private Tensor SampleLatents(int n) =>
+        nn.functional.normalize(randn([n, Options.Model.LatentDim], device: Device, generator: _generator), dim: 1);
+
+    /// <summary>
+    /// The assignment for a batch whose first <paramref name="mixed"/> rows are mixed samples: z (= z_A) drives layers
+    /// 1..j, and after j those rows read a fresh z_B while the others keep z.
+    /// </summary>
+    private LayerLatents MixedLatents(Tensor z, int mixed, int j, int layers)
+    {
+        if (mixed == 0) return LayerLatents.Uniform(z, layers);
+        var after = mixed == z.shape[0] ? SampleLatents(mixed) : cat([SampleLatents(mixed), z[mixed..]]);
+        return LayerLatents.Split(z, after, j, layers);
+    }
+
+    private void UpdateEma()
+    {
+        using var _ = no_grad();
+        double d = Options.EmaDecay;
+        foreach (var (ema, live) in _emaPairs) ema.mul_(d).add_(live, 1 - d);
+    }
+
+    internal void CopyDecoderToEma()
+    {
+        using var _ = no_grad();
+        foreach (var (ema, live) in _emaPairs) ema.copy_(live);
+    }
+
+    /// <summary>
+    /// θ(φ(x)) in evaluation mode (stored spectral-norm σ, no layer noise) at the current resolution and α, with the
+    /// EMA decoder or the live one. Changes no training state.
+    /// </summary>
+    public Tensor Reconstruct(Tensor images, bool useEma = true)
+    {
+        var position = Position;
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var decoder = useEma ? _ema : _network.Decoder;
+        bool noise = decoder.NoiseEnabled;
+        _network.Encoder.eval();
+        decoder.NoiseEnabled = false;
+        try
+        {
+            var x = images.to(Device);
+            int res = (int)x.shape[3];
+            double alpha = res == position.Phase.Resolution ? position.Alpha : 1.0;
+            var z = _network.Encoder.call(x, alpha);
+            return decoder.call(LayerLatents.Uniform(z, decoder.LayerCountUpTo(res)), new DecodeSpec(res, alpha)).cpu().MoveToOuterDisposeScope();
+        }
+        finally
+        {
+            _network.Encoder.train();
+            decoder.NoiseEnabled = noise;
+        }
+    }
+
+    /// <summary>Mean absolute error of <see cref="Reconstruct"/> on held-out images (a host sync).</summary>
+    public double ReconstructionError(Tensor images, bool useEma = true)
+    {
+        using var scope = NewDisposeScope();
+        var recon = Reconstruct(images, useEma);
+        return (recon - images.cpu()).abs().mean().item<float>();
+    }
+
+    /// <summary>
+    /// The picture grids of the current state: reconstructions of <paramref name="heldOut"/> (top row originals,
+    /// bottom row θ(φ(x))), samples from <paramref name="fixedLatents"/>, and a mix grid in which each row's image A
+    /// takes image B's latent in the coarse, intermediate or fine layers. All with the EMA decoder, noise off.
+    /// </summary>
+    public IReadOnlyList<ImageGridData> Grids(Tensor heldOut, Tensor fixedLatents)
+    {
+        var position = Position;
+        int res = position.Phase.Resolution;
+        double alpha = position.Alpha;
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        _network.Encoder.eval();
+        try
+        {
+            int layers = _ema.LayerCountUpTo(res);
+            var x = heldOut.to(Device);
+            int n = (int)x.shape[0];
+            var z = _network.Encoder.call(x, alpha);
+            var recon = _ema.call(LayerLatents.Uniform(z, layers), new DecodeSpec(res, alpha));
+            var grids = new List<ImageGridData>
+            {
+                new("recon", cat([x, recon]).cpu().DetachFromDisposeScope(), 2, n, ["input", "reconstruction"], []),
+            };
+            var zs = fixedLatents.to(Device);
+            int s = (int)zs.shape[0];
+            int cols = (int)Math.Ceiling(Math.Sqrt(s));
+            var samples = _ema.call(LayerLatents.Uniform(zs, layers), new DecodeSpec(res, alpha));
+            grids.Add(new ImageGridData("samples", samples.cpu().DetachFromDisposeScope(), (s + cols - 1) / cols, cols, [], []));
+            if (n >= 2)
+            {
+                var resolutions = _ema.LayerResolutions.Take(layers).ToArray();
+                var zA = z;
+                var zB = z.roll(1, 0);
+                var rows = new List<Tensor> { x, x.roll(1, 0) };
+                foreach (var range in new[] { LayerRange.Coarse, LayerRange.Intermediate, LayerRange.Fine })
+                {
+                    var assignment = LayerLatents.Uniform(zA, layers).With(range, resolutions, zB);
+                    rows.Add(_ema.call(assignment, new DecodeSpec(res, alpha)));
+                }
+                // Lay out one row per pair: A, B, A with B's coarse, intermediate, fine layers.
+                var grid = stack(rows.ToArray(), 1).reshape(n * rows.Count, 3, res, res);
+                grids.Add(new ImageGridData("mix", grid.cpu().DetachFromDisposeScope(), n, rows.Count, [],
+                    ["A", "B", "A+B coarse", "A+B intermediate", "A+B fine"]));
+            }
+            return grids;
+        }
+        finally
+        {
+            _network.Encoder.train();
+        }
+    }
+
+    public void Dispose()
+    {
+        _encoderOptimizer.Dispose();
+        _decoderOptimizer.Dispose();
+        _robust?.Dispose();
+        _ema.Dispose();
+        _network.Dispose();
+        _generator.Dispose();
+    }
+}

@@ -1,0 +1,82 @@
+using Automodulator.Core.Model;
+
+namespace Automodulator.Core.Training;
+
+/// <summary>
+/// Everything that defines a training run, resolved (no names left to look up), written to the run folder's
+/// options.json and into every checkpoint, so a run can be resumed or reproduced from either.
+/// </summary>
+public sealed record TrainingOptions
+{
+    /// <summary>Seed of the weights, the data order, the latents and the layer noise. Same seed, same run (on CPU).</summary>
+    public long Seed { get; init; }
+
+    /// <summary>The network to build (a preset resolved to its configuration).</summary>
+    public ModelConfig Model { get; init; } = ModelPresets.Get("tiny16");
+
+    /// <summary>The progressive schedule (phases of resolution, samples, fade-in, batch, learning rate, KL margin).</summary>
+    public ProgressiveSchedule Schedule { get; init; } = SchedulePresets.Get("cpu-tiny16");
+
+    /// <summary>Loss weights and sampling of the objective.</summary>
+    public ObjectiveOptions Objective { get; init; } = new();
+
+    /// <summary>Adam β1 for both networks (paper: 0, so the update is RMSProp-like and no first moment is kept).</summary>
+    public double AdamBeta1 { get; init; } = 0.0;
+
+    /// <summary>Adam β2 for both networks (paper: 0.99).</summary>
+    public double AdamBeta2 { get; init; } = 0.99;
+
+    /// <summary>Adam ε for both networks (paper: 1e-8).</summary>
+    public double AdamEpsilon { get; init; } = 1e-8;
+
+    /// <summary>Decay of the exponential moving average of the decoder used for samples and evaluation (0.999).</summary>
+    public double EmaDecay { get; init; } = 0.999;
+
+    /// <summary>Mirror each training image horizontally with probability ½ when the data set allows it.</summary>
+    public bool MirrorAugment { get; init; } = true;
+
+    /// <summary>Images at the end of the data set kept out of training, used for the reconstruction grids and evaluation.</summary>
+    public int HeldOutImages { get; init; } = 8;
+
+    /// <summary>Ready batches the reader thread may keep ahead of the trainer (the bounded channel's capacity).</summary>
+    public int PrefetchBatches { get; init; } = 4;
+
+    /// <summary>Write a checkpoint every this many samples (0: only at the end and on interruption).</summary>
+    public long CheckpointEverySamples { get; init; } = 50_000;
+
+    /// <summary>Checkpoints to keep; older ones are deleted after a newer one is safely written.</summary>
+    public int KeepCheckpoints { get; init; } = 3;
+
+    /// <summary>Write the PNG grids (reconstructions, samples, mixes) every this many samples (0: only at the end).</summary>
+    public long SnapshotEverySamples { get; init; } = 50_000;
+
+    /// <summary>
+    /// Read the loss values back from the device every this many iterations (one sync for all of them) and append
+    /// them to the JSONL log, one line per iteration.
+    /// </summary>
+    public int LogFlushEveryIterations { get; init; } = 10;
+
+    /// <summary>Checks that the options can run and returns them with the invariance model change applied.</summary>
+    public TrainingOptions Resolve()
+    {
+        Schedule.Validate();
+        Objective.Validate();
+        var model = Model;
+        if (Objective.Invariance && model.ExtraLayerResolution is null)
+            model = model with { ExtraLayerResolution = 8 };
+        model.Validate();
+        if (Schedule.MaxResolution > model.MaxResolution)
+            throw new ArgumentException($"The schedule grows to {Schedule.MaxResolution}×{Schedule.MaxResolution} but the model stops at {model.MaxResolution}×{model.MaxResolution}. " +
+                                        "Pick a bigger model preset or a smaller schedule.");
+        if (Objective.Invariance && Schedule.Phases.Any(p => p.BatchSize % 2 != 0))
+            throw new ArgumentException("L_inv trains on flip pairs: every batch size must be even.");
+        if (AdamBeta1 is < 0 or >= 1 || AdamBeta2 is < 0 or >= 1 || AdamEpsilon <= 0)
+            throw new ArgumentException("Adam needs 0 ≤ β1, β2 < 1 and ε > 0.");
+        if (EmaDecay is < 0 or >= 1) throw new ArgumentException("EmaDecay must be in [0, 1).");
+        if (HeldOutImages < 0) throw new ArgumentException("HeldOutImages must be ≥ 0.");
+        if (PrefetchBatches < 1) throw new ArgumentException("PrefetchBatches must be at least 1.");
+        if (KeepCheckpoints < 1) throw new ArgumentException("KeepCheckpoints must be at least 1.");
+        if (LogFlushEveryIterations < 1) throw new ArgumentException("LogFlushEveryIterations must be at least 1.");
+        return this with { Model = model };
+    }
+}
