@@ -7,6 +7,7 @@ DEBIAN_PACKAGES=(
   g++   # compiles the libstdc++ compatibility shim for TorchSharp on Debian 12 (build/torchsharp-compat)
   libdlib-data  # dlib's 68-point landmark model (/usr/share/dlib/shape_predictor_68_face_landmarks.dat) for `automod align` and the face tests
   opencv-data   # OpenCV's Haar face cascade (/usr/share/opencv4/haarcascades/haarcascade_frontalface_alt2.xml), the face detector's weights
+  liblmdb0      # LMDB for reading LSUN databases (LightningDB's bundled liblmdb needs glibc 2.38; see LmdbNative)
 )
 
 command -v dotnet >/dev/null || { echo "error: the .NET 10 SDK is not installed (https://dot.net)." >&2; exit 1; }

@@ -10,6 +10,8 @@ var root = new RootCommand("automod: train, inspect and use deep automodulators 
     EditCommand.Create(),
     AlignCommand.Create(),
     BenchCommand.Create(),
+    IngestCommand.Create(),
+    CacheCommand.Create(),
     TrainCommand.Create(),
 };
 // Errors a user can fix are reported by CliErrors as one line (exit 2); anything else keeps its stack trace.

@@ -11,6 +11,7 @@ public static class BenchCommand
     public static readonly List<Func<Command>> Subcommands =
     [
         BenchFacesCommand.Create,
+        BenchIngestCommand.Create,
         BenchTrainCommand.Create,
     ];
 

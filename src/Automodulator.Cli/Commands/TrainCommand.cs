@@ -139,6 +139,6 @@ public static class TrainCommand
         }
         if (!Directory.Exists(data))
             throw new DirectoryNotFoundException($"--data {data}: no such cache folder. Use --data synthetic or the folder of an `automod ingest` cache.");
-        throw new ArgumentException($"--data {data}: training from a cache folder is not wired into this build yet (the cache reader lands with the ingest work). Use --data synthetic.");
+        return ImageSourceSet.Cache(data, options.Model.MaxResolution);
     }
 }
