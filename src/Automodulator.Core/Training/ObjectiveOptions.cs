@@ -72,7 +72,8 @@ public sealed record ObjectiveOptions
 
     /// <summary>
     /// The public reference code's values (AaltoVision/automodulator, pioneer/config.py and train.py): KL weights 0.1,
-    /// λ_Z = 100, the KL difference also clipped at M/2, 50 % mixed samples in the decoder step, λ_X × 1.5 after the fade.
+    /// λ_Z = 100, the KL difference also clipped at M/2, 50 % mixed samples in the decoder step, λ_X × 1.5 after the fade,
+    /// separate sample draws for the two steps.
     /// </summary>
     public static ObjectiveOptions Reference() => new()
     {
@@ -84,6 +85,8 @@ public sealed record ObjectiveOptions
         EncoderMixShare = 0.25,
         DecoderMixShare = 0.5,
         ReconstructionWeightAfterFade = 1.5,
+        // Separate draws, so the encoder step's fakes keep their own 25 % mixed share.
+        ShareSamples = false,
     };
 
     public static ObjectiveOptions Named(string name) => name.Trim().ToLowerInvariant() switch
