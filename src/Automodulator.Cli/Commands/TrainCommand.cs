@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Automodulator.Abstractions.Data;
 using Automodulator.Cli.Training;
+using Automodulator.Hosting.Training;
 using Automodulator.Core.Model;
 using Automodulator.Core.Training;
 
