@@ -76,11 +76,17 @@ public sealed class FaceDetector
     /// <summary>Faces in <paramref name="image"/>, largest first, boxes in its pixel coordinates.</summary>
     public IReadOnlyList<FaceDetection> Detect(RgbImage image)
     {
-        int longSide = Math.Max(image.Width, image.Height);
-        int factor = 1;
-        while (longSide / factor > Options.MaxDetectionSide) factor++;
+        int factor = DetectionFactor(image.Width, image.Height);
         var small = factor > 1 ? Resampler.DownscaleByInteger(image, factor) : image;
         return Detect(small, factor);
+    }
+
+    /// <summary>The integer reduction of a photo of this size before detection (1 when it is small enough).</summary>
+    public int DetectionFactor(int width, int height)
+    {
+        int longSide = Math.Max(width, height), factor = 1;
+        while (longSide / factor > Options.MaxDetectionSide) factor++;
+        return factor;
     }
 
     /// <summary>
