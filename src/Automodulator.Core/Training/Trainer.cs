@@ -142,8 +142,20 @@ public sealed class Trainer : IDisposable
         using var scope = NewDisposeScope();
         var x = batch.Images.to(Device);
         var values = new List<Tensor>();
-        if (encoder) EncoderStep(x, batch.Resolution, batch.Alpha, values);
-        if (decoder) DecoderStep((int)x.shape[0], batch.Resolution, batch.Alpha, values);
+        int b0 = (int)x.shape[0];
+        if (encoder && decoder && objective.ShareSamples)
+        {
+            // One decode serves both steps: its output (detached) is the encoder step's x̂, and its graph is kept
+            // for the decoder step's backward. Saves the separate no-gradient decode of the fakes.
+            var shared = GenerateForDecoderStep(b0, batch.Resolution, batch.Alpha);
+            EncoderStep(x, batch.Resolution, batch.Alpha, values, shared.Samples.detach());
+            DecoderStep(shared, batch.Resolution, batch.Alpha, values);
+        }
+        else
+        {
+            if (encoder) EncoderStep(x, batch.Resolution, batch.Alpha, values, null);
+            if (decoder) DecoderStep(GenerateForDecoderStep(b0, batch.Resolution, batch.Alpha), batch.Resolution, batch.Alpha, values);
+        }
         _encoderOptimizer.SetRequiresGrad(false);
         _decoderOptimizer.SetRequiresGrad(false);
         if (encoder && decoder) UpdateEma();
@@ -160,7 +172,7 @@ public sealed class Trainer : IDisposable
     /// <summary>
     /// L_φ = max(−M, KL(φ(x)) − KL(φ(x̂))) + λ_X·d_X(x, θ(φ(x))) (or L_inv on flip pairs); updates φ and the robust loss.
     /// </summary>
-    private void EncoderStep(Tensor x, int res, double alpha, List<Tensor> values)
+    private void EncoderStep(Tensor x, int res, double alpha, List<Tensor> values, Tensor? sharedFakes)
     {
         var objective = Options.Objective;
         int b = (int)x.shape[0];
@@ -168,8 +180,10 @@ public sealed class Trainer : IDisposable
         _decoderOptimizer.SetRequiresGrad(false);
         _encoderOptimizer.SetRequiresGrad(true);
         Tensor fakes;
-        using (no_grad())
+        if (sharedFakes is not null) fakes = sharedFakes;
+        else
         {
+            using var _ = no_grad();
             int m = MixCount(b, objective.EncoderMixShare, layers);
             var z = SampleLatents(b);
             fakes = _network.Decoder.call(MixedLatents(z, m, MixLayer(layers, 0), layers), new DecodeSpec(res, alpha));
@@ -206,22 +220,32 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    /// <summary>L_θ = KL(φ(x̂)) + λ_Z·d_cos(z, φ(x̂)) + L_j; updates θ.</summary>
-    private void DecoderStep(int b, int res, double alpha, List<Tensor> values)
+    /// <summary>The decoder step's samples x̂ = θ(z) (with graph), a share mixed at layer j, and the mixed rows' canvas after j.</summary>
+    private sealed record DecoderSamples(Tensor Latents, int Mixed, int SplitLayer, Tensor Samples, Tensor? Canvas);
+
+    private DecoderSamples GenerateForDecoderStep(int b, int res, double alpha)
     {
-        var objective = Options.Objective;
         int layers = _network.Decoder.LayerCountUpTo(res);
         _encoderOptimizer.SetRequiresGrad(false);
         _decoderOptimizer.SetRequiresGrad(true);
-        int m = MixCount(b, objective.DecoderMixShare, layers);
+        int m = MixCount(b, Options.Objective.DecoderMixShare, layers);
         int j = MixLayer(layers, 1);
         var z = SampleLatents(b);
         var assignment = MixedLatents(z, m, j, layers);
-        Tensor samples;
-        Tensor? canvas = null, canvasBack = null;
-        if (m > 0) (samples, canvas) = _network.Decoder.DecodeWithCanvas(assignment, new DecodeSpec(res, alpha), j, m);
-        else samples = _network.Decoder.call(assignment, new DecodeSpec(res, alpha));
+        if (m == 0) return new DecoderSamples(z, 0, j, _network.Decoder.call(assignment, new DecodeSpec(res, alpha)), null);
+        var (samples, canvas) = _network.Decoder.DecodeWithCanvas(assignment, new DecodeSpec(res, alpha), j, m);
+        return new DecoderSamples(z, m, j, samples, canvas);
+    }
+
+    /// <summary>L_θ = KL(φ(x̂)) + λ_Z·d_cos(z, φ(x̂)) + L_j; updates θ.</summary>
+    private void DecoderStep(DecoderSamples generated, int res, double alpha, List<Tensor> values)
+    {
+        int layers = _network.Decoder.LayerCountUpTo(res);
+        _encoderOptimizer.SetRequiresGrad(false);
+        _decoderOptimizer.SetRequiresGrad(true);
+        var (z, m, j, samples, canvas) = generated;
         var back = _network.Encoder.call(samples, alpha);
+        Tensor? canvasBack = null;
         if (m > 0)
             canvasBack = _network.Decoder.call(LayerLatents.Uniform(back[..m], layers), new DecodeSpec(res, alpha, StopAfterLayer: j));
         var context = new LossContext
