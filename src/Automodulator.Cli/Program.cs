@@ -5,9 +5,10 @@ var root = new RootCommand("automod: train, inspect and use deep automodulators 
 {
     ModelCommands.Create(),
     SampleCommand.Create(),
-    DemoCommand.Create(),
     PluginsCommand.Create(),
     EditCommand.Create(),
+    RunCommand.Create(),
+    EvaluateCommand.Create(),
     AlignCommand.Create(),
     BenchCommand.Create(),
     IngestCommand.Create(),

@@ -11,7 +11,7 @@ public sealed class EditCommandTests : IDisposable
 
     private string Model()
     {
-        Assert.Equal(0, AutomodRunner.Run("demo", "--out", _dir, "--preset", "tiny16", "--device", "cpu").ExitCode);
+        Assert.Equal(0, AutomodRunner.Run("model", "init", "--out", _dir, "--preset", "tiny16", "--device", "cpu").ExitCode);
         return Path.Combine(_dir, "model.amod");
     }
 

@@ -27,7 +27,9 @@ public sealed class ModelCommandTests : IDisposable
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("model", r.Stdout);
         Assert.Contains("sample", r.Stdout);
-        Assert.Contains("demo", r.Stdout);
+        Assert.Contains("run", r.Stdout);
+        Assert.Contains("edit", r.Stdout);
+        Assert.Contains("train", r.Stdout);
     }
 
     [Fact]
@@ -39,7 +41,7 @@ public sealed class ModelCommandTests : IDisposable
         var bytes = File.ReadAllBytes(png);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
 
-        var demo = AutomodRunner.Run("demo", "--out", _dir, "--preset", "tiny16", "--device", "cpu");
+        var demo = AutomodRunner.Run("model", "init", "--out", _dir, "--preset", "tiny16", "--device", "cpu");
         Assert.Equal(0, demo.ExitCode);
         var info = AutomodRunner.Run("model", "info", "--checkpoint", Path.Combine(_dir, "model.amod"));
         Assert.Equal(0, info.ExitCode);

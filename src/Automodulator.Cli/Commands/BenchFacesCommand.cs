@@ -55,13 +55,22 @@ public static class BenchFacesCommand
         return cmd;
     }
 
-    /// <summary>Times decode → detect → landmarks → 1024 crop on a generated JPEG holding the portrait enlarged.</summary>
+    /// <summary>
+    /// Times decode → detect → landmarks → 1024 crop on a generated JPEG holding the portrait enlarged, two ways in
+    /// alternation: the whole photo decoded first (<see cref="PhotoAligner.Align(RgbImage, bool, int)"/>), and the
+    /// partial decode (<see cref="PhotoAligner.Align(PartialPhoto, bool, int)"/>: reduced decode for detection, full
+    /// resolution only around the face). Medians over the repeats.
+    /// </summary>
     private static void TimePhoto(PhotoAligner pipeline, RgbImage portrait, int width, int height, int enlarge, int repeats)
     {
         var jpeg = MakeJpeg(portrait, width, height, enlarge);
-        double decode = 0, detect = 0, landmarks = 0, align = 0;
+        var whole = new List<double[]>();
+        var partial = new List<double[]>();
+        var proc = Process.GetCurrentProcess();
         for (int i = 0; i <= repeats; i++)
         {
+            proc.Refresh();
+            var cpu0 = proc.TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             var image = ImageDecoder.Decode(jpeg, "bench.jpg");
             double t0 = sw.Elapsed.TotalMilliseconds;
@@ -72,12 +81,44 @@ public static class BenchFacesCommand
             double t2 = sw.Elapsed.TotalMilliseconds;
             pipeline.Aligner.AlignLandmarks68(image, points);
             double t3 = sw.Elapsed.TotalMilliseconds;
-            if (i == 0) continue; // warm-up
-            decode += t0; detect += t1 - t0; landmarks += t2 - t1; align += t3 - t2;
+            proc.Refresh();
+            var cpu1 = proc.TotalProcessorTime;
+            if (i > 0) whole.Add([t3, t0, t1 - t0, t2 - t1, t3 - t2, (cpu1 - cpu0).TotalMilliseconds]);
+
+            // The same steps as PhotoAligner.Align(PartialPhoto), timed one by one.
+            sw.Restart();
+            var photo = PartialPhoto.Open(jpeg, "bench.jpg");
+            var small = photo.Reduced(pipeline.Detector.DetectionFactor(photo.Width, photo.Height));
+            double u0 = sw.Elapsed.TotalMilliseconds;
+            var faces = pipeline.Detector.Detect(small, (double)photo.Width / small.Width);
+            double u1 = sw.Elapsed.TotalMilliseconds;
+            if (faces.Count == 0) throw new InvalidOperationException("The generated photo lost its face in the reduced decode.");
+            var box = faces[0].Box;
+            double r = box.Width * 1.6;
+            photo.EnsureDecoded(new PixelRect((int)(box.CenterX - r), (int)(box.CenterY - r), (int)(box.CenterX + r) + 2, (int)(box.CenterY + r) + 2));
+            double u2 = sw.Elapsed.TotalMilliseconds;
+            var pts = pipeline.Landmarks.Predict(photo.Canvas, box, photo.Decoded, out bool inside);
+            if (!inside) throw new InvalidOperationException("Landmark features left the decoded region.");
+            double u3 = sw.Elapsed.TotalMilliseconds;
+            var quad = FaceQuad.FromLandmarks68(pts, pipeline.Aligner.Options.RotateLevel);
+            var (x0, y0, x1, y1) = pipeline.Aligner.SourceRegion(quad, photo.Width, photo.Height);
+            photo.EnsureDecoded(new PixelRect(x0, y0, x1, y1));
+            double u4 = sw.Elapsed.TotalMilliseconds;
+            pipeline.Aligner.Align(photo.Canvas, quad);
+            double u5 = sw.Elapsed.TotalMilliseconds;
+            proc.Refresh();
+            if (i > 0) partial.Add([u5, u0, u1 - u0, u2 - u1 + (u4 - u3), u3 - u2, u5 - u4, (proc.TotalProcessorTime - cpu1).TotalMilliseconds]);
         }
-        double total = decode + detect + landmarks + align;
-        Console.WriteLine($"photo → aligned 1024, {width}×{height} JPEG ({jpeg.Length / 1024} KiB): {total / repeats:F0} ms " +
-                          $"(decode {decode / repeats:F0}, detect {detect / repeats:F0}, landmarks {landmarks / repeats:F1}, align {align / repeats:F0})");
+        static double Median(List<double[]> runs, int k)
+        {
+            var v = runs.Select(x => x[k]).OrderBy(x => x).ToArray();
+            return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+        }
+        Console.WriteLine($"photo → aligned 1024, {width}×{height} JPEG ({jpeg.Length / 1024} KiB), medians of {repeats}:");
+        Console.WriteLine($"  whole decode first: {Median(whole, 0):F0} ms wall (decode {Median(whole, 1):F0}, detect {Median(whole, 2):F0}, " +
+                          $"landmarks {Median(whole, 3):F1}, align {Median(whole, 4):F0}); CPU {Median(whole, 5):F0} ms");
+        Console.WriteLine($"  partial decode:     {Median(partial, 0):F0} ms wall (reduced decode {Median(partial, 1):F0}, detect {Median(partial, 2):F0}, " +
+                          $"face-region decode {Median(partial, 3):F0}, landmarks {Median(partial, 4):F1}, align {Median(partial, 5):F0}); CPU {Median(partial, 6):F0} ms");
     }
 
     private static byte[] MakeJpeg(RgbImage portrait, int width, int height, int enlarge)

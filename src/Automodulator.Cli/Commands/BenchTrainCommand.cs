@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Automodulator.Cli.Training;
+using Automodulator.Hosting.Training;
 using Automodulator.Core.Model;
 using Automodulator.Core.Training;
 using static TorchSharp.torch;

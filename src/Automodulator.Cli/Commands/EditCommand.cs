@@ -1,11 +1,8 @@
 using System.CommandLine;
-using System.Security.Cryptography;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Automodulator.Abstractions;
 using Automodulator.Core.Checkpoints;
 using Automodulator.Core.Edits;
-using Automodulator.Data.Imaging;
+using Automodulator.Hosting.Editing;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,7 +41,14 @@ public static class EditCommand
             var options = ParseOptions(r.GetValue(set)!);
             var ckpt = r.GetValue(checkpoint)!;
             var dir = r.GetValue(output)!;
-            var result = Run(edit, ckpt, r.GetValue(photos)!, r.GetValue(align)!, options, r.GetValue(seed), dir, dev, r.GetValue(landmarkModel), registry);
+            var photoList = r.GetValue(photos)!;
+            Func<int, EditInputSet> inputs = res =>
+            {
+                var set = EditRunner.Photos(photoList, r.GetValue(align)!, r.GetValue(landmarkModel))(res);
+                foreach (var (path, reason) in set.Rejected) Console.Error.WriteLine($"skipped {path}: {reason}");
+                return set;
+            };
+            var result = EditRunner.Run(edit, ckpt, inputs, options, r.GetValue(seed), dir, dev, registry);
             Console.WriteLine($"wrote {result}");
             return 0;
         });
@@ -62,47 +66,6 @@ public static class EditCommand
             d[p[..eq].Trim()] = p[(eq + 1)..].Trim();
         }
         return d;
-    }
-
-    /// <summary>Runs one edit and writes DIR/OP.png and DIR/OP.json; returns the PNG path.</summary>
-    public static string Run(IEditOperation edit, string checkpoint, IReadOnlyList<string> photos, string align,
-        IReadOnlyDictionary<string, string> options, long seed, string dir, Device device, string? landmarkModel = null,
-        Core.Registry.ComponentRegistry? registry = null)
-    {
-        using var net = ModelCheckpoint.Load(checkpoint, registry);
-        int res = net.Config.MaxResolution;
-        net.to(device);
-        using var _ = no_grad();
-        var model = net.AsAutomodulator(res, device);
-        var loader = new EditPhotoLoader(align, res, landmarkModel);
-        using var scope = NewDisposeScope();
-        var images = photos.Count > 0 ? loader.Load(photos) : null;
-        var result = edit.Run(model, new EditRequest { Images = images, Options = options, Seed = seed });
-        var png = Path.Combine(dir, $"{edit.Name}.png");
-        ImageGrid.Save(result.Images.cpu(), result.Rows, result.Columns, png, result.RowLabels, result.ColumnLabels);
-        result.Images.Dispose();
-        var json = new JsonObject
-        {
-            ["edit"] = edit.Name,
-            ["model"] = new JsonObject { ["path"] = Path.GetFullPath(checkpoint), ["sha256"] = Sha256(checkpoint) },
-            ["resolution"] = res,
-            ["align"] = align,
-            ["inputs"] = new JsonArray(loader.Used.Select(p => (JsonNode)Path.GetFullPath(p)).ToArray()),
-            ["rejected"] = new JsonArray(loader.Rejected.Select(x => (JsonNode)new JsonObject { ["path"] = x.Path, ["reason"] = x.Reason }).ToArray()),
-            ["options"] = new JsonObject(options.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
-            ["seed"] = seed,
-            ["grid"] = new JsonObject { ["rows"] = result.Rows, ["columns"] = result.Columns, ["png"] = Path.GetFileName(png) },
-            ["result"] = JsonSerializer.SerializeToNode(result.Metadata),
-        };
-        AtomicFile.WriteAllText(Path.Combine(dir, $"{edit.Name}.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        foreach (var (path, reason) in loader.Rejected) Console.Error.WriteLine($"skipped {path}: {reason}");
-        return png;
-    }
-
-    public static string Sha256(string path)
-    {
-        using var fs = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(fs));
     }
 
     private static Command DirectionCommand()

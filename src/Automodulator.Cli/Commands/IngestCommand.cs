@@ -10,7 +10,7 @@ public static class IngestCommand
     public static Command Create()
     {
         var kind = new Argument<string>("SOURCE") { Description = "Source kind: " + string.Join("; ", IngestSourceFactory.Kinds.Select(k => $"{k.Key} = {k.Value}")) + "." };
-        var input = new Argument<string?>("INPUT") { Description = "The source's folder or database (not for synthetic).", Arity = ArgumentArity.ZeroOrOne };
+        var input = new Argument<string?>("INPUT") { Description = "The source's folder, database or .h5 file (not for synthetic).", Arity = ArgumentArity.ZeroOrOne };
         var output = new Option<string>("--out") { Description = "Cache folder (an unfinished one with the same settings is resumed).", Required = true };
         var resolution = new Option<int>("--resolution") { Description = "Largest cached side R (levels 4…R).", DefaultValueFactory = _ => 256 };
         var workers = new Option<int>("--workers") { Description = "Workers per stage (decode, align/crop).", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -24,10 +24,13 @@ public static class IngestCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the synthetic faces.", DefaultValueFactory = _ => 0UL };
         var flipPairs = new Option<bool>("--flip-pairs") { Description = "Synthetic: store each face and its mirror as a flip pair." };
         var alignSize = new Option<int>("--align-size") { Description = "Aligned size of the FFHQ/CelebA recipes before the pyramid (the recipe's 1024).", DefaultValueFactory = _ => 1024 };
+        var detect = new Option<bool>("--detect") { Description = "Photo sources (" + string.Join(", ", IngestSourceFactory.DetectableKinds) + "): find the face (detector + dlib 68 landmarks) and align it with FFHQ's recipe instead of the source's crop; photos without a big enough face are rejected with the reason." };
+        var landmarkModel = AlignCommand.LandmarkModelOption();
+        var minFace = new Option<int>("--min-face") { Description = "--detect: smallest face box side (photo pixels) that is kept.", DefaultValueFactory = _ => 64 };
         var quiet = new Option<bool>("--quiet") { Description = "Only warnings and the summary." };
         var cmd = new Command("ingest", "Turn a data set (FFHQ, CelebA(-HQ), LSUN, an image folder or synthetic faces) into a multi-resolution cache. Ctrl+C stops after the current shard; rerun to resume.")
         {
-            kind, input, output, resolution, workers, shard, shardSize, limit, json, landmarks, imageList, count, seed, flipPairs, alignSize, quiet,
+            kind, input, output, resolution, workers, shard, shardSize, limit, json, landmarks, imageList, count, seed, flipPairs, alignSize, detect, landmarkModel, minFace, quiet,
         };
         cmd.SetAction(r =>
         {
@@ -36,6 +39,7 @@ public static class IngestCommand
             {
                 Input = r.GetValue(input), Json = r.GetValue(json), Landmarks = r.GetValue(landmarks), ImageList = r.GetValue(imageList),
                 Count = r.GetValue(count), Seed = r.GetValue(seed), FlipPairs = r.GetValue(flipPairs), AlignSize = r.GetValue(alignSize),
+                Detect = r.GetValue(detect), LandmarkModel = r.GetValue(landmarkModel), MinFace = r.GetValue(minFace),
             };
             var options = new IngestOptions
             {

@@ -32,7 +32,7 @@ public static class ModelCommands
             return 0;
         });
 
-        return new Command("model", "Inspect model configurations and checkpoints.") { info, presets, ModelBenchCommand.Create() };
+        return new Command("model", "Inspect model configurations and checkpoints.") { info, presets, ModelBenchCommand.Create(), ModelInitCommand.Create() };
     }
 
     public static void Print(ModelSummary s, TextWriter o)

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Automodulator.Abstractions.Data;
-using Automodulator.Cli.Training;
+using Automodulator.Hosting.Training;
 using Automodulator.Core.Model;
 using Automodulator.Core.Training;
 

@@ -17,6 +17,7 @@ public static class SchedulePresets
     {
         ["celebahq"] = ("paper App. A, CelebA-HQ to 256×256", () => Paper("celebahq", (128, 7_460_000, 0.2), (256, 10_000_000, 0.4))),
         ["ffhq"] = ("paper App. A, FFHQ to 512×512", () => Paper("ffhq", (128, 10_640_000, 0.5), (256, 5_020_000, 0.5), (512, 10_000_000, 0.5))),
+        ["ffhq256"] = ("paper App. A, FFHQ schedule stopped at 256×256 (with the ffhq256 model)", () => Paper("ffhq256", (128, 10_640_000, 0.5), (256, 10_000_000, 0.5))),
         ["bedrooms"] = ("paper App. A, LSUN bedrooms to 256×256", () => Paper("bedrooms", (128, 9_960_000, 0.2), (256, 10_000_000, 0.2))),
         ["cars"] = ("paper App. A, LSUN cars to 256×256", () => Paper("cars", (128, 9_960_000, 0.5), (256, 10_000_000, 0.5))),
         ["cpu-tiny16"] = ("CPU: 4→16, 6k samples per phase, batch 16 (tests, a quick look)", () => Cpu("cpu-tiny16", 16, 6_000, 16)),

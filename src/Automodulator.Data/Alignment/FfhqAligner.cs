@@ -95,6 +95,23 @@ public sealed class FfhqAligner
     }
 
     /// <summary>
+    /// The rectangle [X0, X1) × [Y0, Y1) of a <paramref name="width"/>×<paramref name="height"/> image that
+    /// <see cref="Align"/> reads for <paramref name="quad"/>: the crop (the quad's bounds plus the recipe's border),
+    /// or the whole image when the recipe shrinks it first. Lets a caller decode only that much of a photo.
+    /// </summary>
+    public (int X0, int Y0, int X1, int Y1) SourceRegion(FaceQuad quad, int width, int height)
+    {
+        double qsize = quad.Size;
+        if (!(qsize > 0) || !double.IsFinite(qsize)) return (0, 0, width, height);
+        int shrink = (int)Math.Floor(qsize / Options.OutputSize * 0.5);
+        if (shrink > 1) return (0, 0, width, height);
+        int border = Math.Max((int)Math.Round(qsize * 0.1, MidpointRounding.ToEven), 3);
+        var (minX, minY, maxX, maxY) = Bounds(quad);
+        return (Math.Clamp(minX - border, 0, width), Math.Clamp(minY - border, 0, height),
+                Math.Clamp(maxX + border, 0, width), Math.Clamp(maxY + border, 0, height));
+    }
+
+    /// <summary>
     /// Side of the bilinear warp's output before the Lanczos resize: the recipe's transform size, or (fast path) the
     /// smallest multiple m·size with m ≥ quad/size (so no source pixel is skipped), at least 2·size: with m = 1 the
     /// recipe's Lanczos smoothing of upsampled faces would be missing (measurably: the recipe-output tests fail).

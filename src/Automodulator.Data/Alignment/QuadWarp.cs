@@ -1,15 +1,21 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Automodulator.Data.Imaging;
 
 namespace Automodulator.Data.Alignment;
 
 /// <summary>
 /// PIL's <c>Image.transform(QUAD, BILINEAR)</c> to an intermediate size followed by <c>resize(LANCZOS)</c> to the
-/// output, streamed: each band of output rows warps only the intermediate rows its Lanczos taps read, resizes them
-/// horizontally at once and never holds the whole intermediate image.
+/// output, streamed: each band of output rows bilinearly samples only the intermediate rows its Lanczos taps read,
+/// into a ring of planar float rows, and never holds the whole intermediate image. The Lanczos pass runs vertical
+/// first (on the wide intermediate rows, SIMD across the row), then horizontal (on half or fewer as many rows, SIMD
+/// across the taps): separable filters commute, so this equals PIL's horizontal-first order up to float rounding
+/// (PIL also rounds to 8 bits between passes, which we never did).
 /// </summary>
 internal static class QuadWarp
 {
-    private const int BandRows = 64;
+    private const int BandRows = 128;
 
     public static RgbImage Warp(RgbImage source, FaceQuad quad, int size, int intermediate)
     {
@@ -19,92 +25,115 @@ internal static class QuadWarp
         double ux = (c[3].X - c[0].X) / intermediate, uy = (c[3].Y - c[0].Y) / intermediate;
         double vx = (c[1].X - c[0].X) / intermediate, vy = (c[1].Y - c[0].Y) / intermediate;
         var coeffs = Resampler.Coefficients(intermediate, size, 0, size, Resampler.Filter.Lanczos3);
+        int stride = coeffs.Stride;
         var weights = Array.ConvertAll(coeffs.Weights, w => (float)w);
+        // Horizontal taps padded to whole vectors with zero weights, so each output is a few full-width dot products.
+        int vl = Vector<float>.Count;
+        int taps = (stride + vl - 1) / vl * vl;
+        var padded = new float[size * taps];
+        for (int i = 0; i < size; i++)
+            Array.Copy(weights, i * stride, padded, i * taps, coeffs.Count[i]);
+        int planeLen = intermediate + taps; // room for the padded taps to read past the last sample (zeros)
+
         var result = new RgbImage(size, size);
         int bands = (size + BandRows - 1) / BandRows;
         Parallel.For(0, bands, band =>
         {
             int j0 = band * BandRows, j1 = Math.Min(size, j0 + BandRows);
-            int yFirst = coeffs.Start[j0], yLast = coeffs.Start[j1 - 1] + coeffs.Count[j1 - 1];
-            var row = new float[intermediate * 3];
-            var rows = new float[(yLast - yFirst) * size * 3];
-            for (int y = yFirst; y < yLast; y++)
-            {
-                double bx = c[0].X + (y + 0.5) * vx + 0.5 * ux, by = c[0].Y + (y + 0.5) * vy + 0.5 * uy;
-                SampleRow(source, bx, by, ux, uy, row);
-                ResizeRow(row, rows.AsSpan((y - yFirst) * size * 3, size * 3), coeffs, weights);
-            }
-            var acc = new float[size * 3];
+            // Ring of sampled intermediate rows: row y lives in slot y % stride (every output row reads ≤ stride rows).
+            var ring = new float[stride * 3 * intermediate];
+            var acc = new float[3 * planeLen];
+            int sampledUpTo = coeffs.Start[j0];
             for (int j = j0; j < j1; j++)
             {
-                Array.Clear(acc);
-                int start = coeffs.Start[j] - yFirst, k = j * coeffs.Stride;
-                for (int t = 0; t < coeffs.Count[j]; t++)
+                int start = coeffs.Start[j], count = coeffs.Count[j];
+                for (; sampledUpTo < start + count; sampledUpTo++)
                 {
-                    float w = weights[k + t];
-                    var r = rows.AsSpan((start + t) * size * 3, size * 3);
-                    var a = acc.AsSpan();
-                    int x = 0;
-                    if (System.Numerics.Vector.IsHardwareAccelerated)
-                    {
-                        var wv = new System.Numerics.Vector<float>(w);
-                        int n = System.Numerics.Vector<float>.Count;
-                        for (; x <= a.Length - n; x += n)
-                            (new System.Numerics.Vector<float>(a[x..]) + wv * new System.Numerics.Vector<float>(r[x..])).CopyTo(a[x..]);
-                    }
-                    for (; x < a.Length; x++) a[x] += w * r[x];
+                    int y = sampledUpTo;
+                    double bx = c[0].X + (y + 0.5) * vx + 0.5 * ux, by = c[0].Y + (y + 0.5) * vy + 0.5 * uy;
+                    SampleRow(source, bx, by, ux, uy, ring.AsSpan(y % stride * 3 * intermediate, 3 * intermediate), intermediate);
                 }
+                // Vertical: acc_ch = Σ_t w_t · row(start + t)_ch.
+                for (int ch = 0; ch < 3; ch++)
+                {
+                    var a = acc.AsSpan(ch * planeLen, intermediate);
+                    a.Clear();
+                    for (int t = 0; t < count; t++)
+                    {
+                        int y = start + t;
+                        Axpy(weights[j * stride + t], ring.AsSpan((y % stride * 3 + ch) * intermediate, intermediate), a);
+                    }
+                }
+                // Horizontal.
                 var outRow = result.Row(j);
-                for (int x = 0; x < outRow.Length; x++) outRow[x] = Resampler.Clip8(acc[x]);
+                for (int ch = 0; ch < 3; ch++)
+                {
+                    var plane = acc.AsSpan(ch * planeLen, planeLen);
+                    for (int i = 0; i < size; i++)
+                        outRow[i * 3 + ch] = Resampler.Clip8(Dot(padded.AsSpan(i * taps, taps), plane.Slice(coeffs.Start[i], taps)));
+                }
             }
         });
         return result;
     }
 
-    /// <summary>Bilinear samples along one intermediate row; points off the image are black, as in PIL.</summary>
-    private static void SampleRow(RgbImage src, double x, double y, double dx, double dy, float[] row)
+    /// <summary>a += w·x, SIMD.</summary>
+    private static void Axpy(float w, ReadOnlySpan<float> x, Span<float> a)
+    {
+        int i = 0;
+        var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+        var va = MemoryMarshal.Cast<float, Vector<float>>(a);
+        var wv = new Vector<float>(w);
+        for (int k = 0; k < va.Length; k++) va[k] += wv * vx[k];
+        i = va.Length * Vector<float>.Count;
+        for (; i < a.Length; i++) a[i] += w * x[i];
+    }
+
+    /// <summary>Dot product of two equally long spans whose length is a multiple of the vector width.</summary>
+    private static float Dot(ReadOnlySpan<float> w, ReadOnlySpan<float> x)
+    {
+        var vw = MemoryMarshal.Cast<float, Vector<float>>(w);
+        var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+        var s = Vector<float>.Zero;
+        for (int k = 0; k < vw.Length; k++) s += vw[k] * vx[k];
+        return Vector.Sum(s);
+    }
+
+    /// <summary>
+    /// Bilinear samples along one intermediate row into three planes (R, G, B, each <paramref name="n"/> long); points
+    /// off the image are black, as in PIL.
+    /// </summary>
+    private static void SampleRow(RgbImage src, double x, double y, double dx, double dy, Span<float> planes, int n)
     {
         int w = src.Width, h = src.Height, stride = w * 3;
-        var px = src.Pixels;
-        int n = row.Length / 3;
+        ref byte px = ref MemoryMarshal.GetArrayDataReference(src.Pixels);
+        var r = planes[..n];
+        var g = planes.Slice(n, n);
+        var b = planes.Slice(2 * n, n);
         for (int i = 0; i < n; i++, x += dx, y += dy)
         {
-            int o = i * 3;
             if (x < -0.5 || y < -0.5 || x >= w - 0.5 || y >= h - 0.5)
             {
-                row[o] = row[o + 1] = row[o + 2] = 0;
+                r[i] = g[i] = b[i] = 0;
                 continue;
             }
-            int x0 = (int)Math.Floor(x), y0 = (int)Math.Floor(y);
+            // x, y ≥ −0.5 here, so truncating x + 1 floors it.
+            int x0 = (int)(x + 1) - 1, y0 = (int)(y + 1) - 1;
             float fx = (float)(x - x0), fy = (float)(y - y0);
             int xa = Math.Max(x0, 0) * 3, xb = Math.Min(x0 + 1, w - 1) * 3;
             int ya = Math.Max(y0, 0) * stride, yb = Math.Min(y0 + 1, h - 1) * stride;
-            for (int ch = 0; ch < 3; ch++)
-            {
-                float top = px[ya + xa + ch] + (px[ya + xb + ch] - px[ya + xa + ch]) * fx;
-                float bottom = px[yb + xa + ch] + (px[yb + xb + ch] - px[yb + xa + ch]) * fx;
-                row[o + ch] = top + (bottom - top) * fy;
-            }
-        }
-    }
-
-    private static void ResizeRow(float[] row, Span<float> output, Resampler.Coeffs coeffs, float[] weights)
-    {
-        int size = output.Length / 3;
-        for (int i = 0; i < size; i++)
-        {
-            int start = coeffs.Start[i] * 3, k = i * coeffs.Stride, count = coeffs.Count[i];
-            float r = 0, g = 0, b = 0;
-            for (int t = 0; t < count; t++, start += 3)
-            {
-                float w = weights[k + t];
-                r += w * row[start];
-                g += w * row[start + 1];
-                b += w * row[start + 2];
-            }
-            output[i * 3] = r;
-            output[i * 3 + 1] = g;
-            output[i * 3 + 2] = b;
+            ref byte pa = ref Unsafe.Add(ref px, ya + xa);
+            ref byte pb = ref Unsafe.Add(ref px, ya + xb);
+            ref byte pc = ref Unsafe.Add(ref px, yb + xa);
+            ref byte pd = ref Unsafe.Add(ref px, yb + xb);
+            float top = pa + (pb - pa) * fx, bottom = pc + (pd - pc) * fx;
+            r[i] = top + (bottom - top) * fy;
+            top = Unsafe.Add(ref pa, 1) + (Unsafe.Add(ref pb, 1) - Unsafe.Add(ref pa, 1)) * fx;
+            bottom = Unsafe.Add(ref pc, 1) + (Unsafe.Add(ref pd, 1) - Unsafe.Add(ref pc, 1)) * fx;
+            g[i] = top + (bottom - top) * fy;
+            top = Unsafe.Add(ref pa, 2) + (Unsafe.Add(ref pb, 2) - Unsafe.Add(ref pa, 2)) * fx;
+            bottom = Unsafe.Add(ref pc, 2) + (Unsafe.Add(ref pd, 2) - Unsafe.Add(ref pc, 2)) * fx;
+            b[i] = top + (bottom - top) * fy;
         }
     }
 }

@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace Automodulator.Data.Cache;
 
 /// <summary>Where a cache's images came from and how they were made (docs/cache-format.md).</summary>
-/// <param name="Kind">Source kind: synthetic, folder, ffhq-aligned, ffhq-wild, celeba, celebahq, celebahq-h5, lsun.</param>
+/// <param name="Kind">Source kind: synthetic, folder, ffhq-aligned, ffhq-wild, celeba, celebahq, celebahq-h5, lsun, lsun-wide.</param>
 /// <param name="Location">The input path (or, for synthetic faces, the seed), as given.</param>
 /// <param name="Recipe">The published recipe followed, e.g. "NVlabs/ffhq-dataset recreate_aligned_images".</param>
 /// <param name="Deviations">Every way the output knowingly differs from the recipe.</param>
@@ -100,7 +100,9 @@ public sealed record CacheManifest
 /// <param name="Sha256">First 128 bits (hex) of the SHA-256 of the full-resolution pixels.</param>
 /// <param name="FlipPair">Items with the same id are left-right mirrors of each other; null if none.</param>
 /// <param name="Factors">Ground-truth generative factors (synthetic faces).</param>
-public sealed record CacheItemInfo(long Index, long SourceIndex, string Id, string? Split, string Sha256, long? FlipPair = null, JsonNode? Factors = null);
+/// <param name="Detection">Face detection result of a <c>--detect</c> ingest (box, landmarks, aligned eye centres).</param>
+public sealed record CacheItemInfo(long Index, long SourceIndex, string Id, string? Split, string Sha256, long? FlipPair = null, JsonNode? Factors = null,
+    JsonNode? Detection = null);
 
 /// <summary>A source item that did not make it into the cache, and why (a line of rejects.jsonl).</summary>
 public sealed record RejectRecord(long SourceIndex, string Id, string Reason);

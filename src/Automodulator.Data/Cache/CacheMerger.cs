@@ -50,7 +50,7 @@ public static class CacheMerger
                                 reader.Read(info.Index, res, img.Pixels);
                                 levels[res] = img;
                             }
-                            writer.Add(new CacheEntry(info.SourceIndex, info.Id, info.Split, levels, info.FlipPair, info.Factors));
+                            writer.Add(new CacheEntry(info.SourceIndex, info.Id, info.Split, levels, info.FlipPair, info.Factors, info.Detection));
                         }
                         hasItem = items.MoveNext();
                     }

@@ -243,7 +243,7 @@ public sealed class CacheWriter : IDisposable
                 h.AppendData(img.Pixels);
             }
             // Index is filled in at commit time; only metadata is kept, never pixels.
-            _meta.Add(new CacheItemInfo(0, e.SourceIndex, e.Id, e.Split, ItemHash(e.Levels[resolutions[^1]].Pixels), e.FlipPair, e.Factors));
+            _meta.Add(new CacheItemInfo(0, e.SourceIndex, e.Id, e.Split, ItemHash(e.Levels[resolutions[^1]].Pixels), e.FlipPair, e.Factors, e.Detection));
             _count++;
         }
 

@@ -41,19 +41,66 @@ public sealed class PhotoAligner
     }
 
     /// <summary>
+    /// <see cref="Align(RgbImage, bool, int)"/> for an encoded photo, decoding no more than it needs: detection on a
+    /// reduced decode (JPEG DCT scaling), full resolution only around the chosen faces (see <see cref="PartialPhoto"/>).
+    /// Landmarks and crops equal those from the fully decoded photo; the detection image is the same size, but its
+    /// pixels come from the decoder's scaling instead of an area average. Reads that would leave the decoded region
+    /// widen it first, so nothing outside is ever used.
+    /// </summary>
+    public PhotoAlignment Align(PartialPhoto photo, bool allFaces = false, int minFace = 64)
+    {
+        int factor = Detector.DetectionFactor(photo.Width, photo.Height);
+        var small = photo.Reduced(factor);
+        var detections = Detector.Detect(small, (double)photo.Width / small.Width);
+        var reject = Choose(detections, allFaces, minFace, out var chosen);
+        if (reject is not null) return new PhotoAlignment(photo.Width, photo.Height, [], detections, reject);
+
+        // Landmark features and the FFHQ crop stay within about 1.5 box sides of the box centre for upright faces.
+        var guess = default(PixelRect);
+        foreach (var d in chosen) guess = guess.Union(Around(d.Box, 1.6));
+        photo.EnsureDecoded(guess);
+        var faces = new List<PhotoFace>();
+        foreach (var d in chosen)
+        {
+            var points = Landmarks.Predict(photo.Canvas, d.Box, photo.Decoded, out bool inside);
+            if (!inside)
+            {
+                photo.EnsureDecoded(new PixelRect(0, 0, photo.Width, photo.Height));
+                points = Landmarks.Predict(photo.Canvas, d.Box);
+            }
+            var quad = FaceQuad.FromLandmarks68(points, Aligner.Options.RotateLevel);
+            var (x0, y0, x1, y1) = Aligner.SourceRegion(quad, photo.Width, photo.Height);
+            photo.EnsureDecoded(new PixelRect(x0, y0, x1, y1));
+            faces.Add(new PhotoFace(d, points, Aligner.Align(photo.Canvas, quad)));
+        }
+        return new PhotoAlignment(photo.Width, photo.Height, faces, detections, null);
+    }
+
+    private static PixelRect Around(FaceBox box, double halfSides)
+    {
+        double r = box.Width * halfSides;
+        return new PixelRect((int)Math.Floor(box.CenterX - r), (int)Math.Floor(box.CenterY - r), (int)Math.Ceiling(box.CenterX + r) + 1, (int)Math.Ceiling(box.CenterY + r) + 1);
+    }
+
+    private static string? Choose(IReadOnlyList<FaceDetection> detections, bool allFaces, int minFace, out List<FaceDetection> chosen)
+    {
+        chosen = [];
+        if (detections.Count == 0) return "no face found";
+        var big = detections.Where(d => d.Box.Width >= minFace).ToList();
+        if (big.Count == 0) return $"face too small: the largest is {detections[0].Box.Width:F0} px, --min-face is {minFace} px";
+        chosen = allFaces ? big : big.Take(1).ToList();
+        return null;
+    }
+
+    /// <summary>
     /// Aligns the largest face (or all faces) whose box side is at least <paramref name="minFace"/> pixels.
     /// A photo without such a face comes back with <see cref="PhotoAlignment.RejectReason"/> set, not an exception.
     /// </summary>
     public PhotoAlignment Align(RgbImage photo, bool allFaces = false, int minFace = 64)
     {
         var detections = Detector.Detect(photo);
-        if (detections.Count == 0)
-            return new PhotoAlignment(photo.Width, photo.Height, [], detections, "no face found");
-        var big = detections.Where(d => d.Box.Width >= minFace).ToList();
-        if (big.Count == 0)
-            return new PhotoAlignment(photo.Width, photo.Height, [], detections,
-                $"face too small: the largest is {detections[0].Box.Width:F0} px, --min-face is {minFace} px");
-        var chosen = allFaces ? big : big.Take(1);
+        var reject = Choose(detections, allFaces, minFace, out var chosen);
+        if (reject is not null) return new PhotoAlignment(photo.Width, photo.Height, [], detections, reject);
         var faces = new List<PhotoFace>();
         foreach (var d in chosen)
         {

@@ -29,8 +29,17 @@ public sealed class ShapePredictor
     /// The landmarks for a face box, in image pixel coordinates (pixel-centre convention), before dlib's final
     /// rounding to integer points (see <see cref="RoundLikeDlib"/>).
     /// </summary>
-    public Vector2[] Predict(RgbImage image, FaceBox box)
+    public Vector2[] Predict(RgbImage image, FaceBox box) =>
+        Predict(image, box, new PixelRect(0, 0, image.Width, image.Height), out _);
+
+    /// <summary>
+    /// <see cref="Predict(RgbImage, FaceBox)"/> on an image whose pixels are valid only inside <paramref name="valid"/>
+    /// (a <see cref="PartialPhoto"/>); <paramref name="stayedInside"/> is false when a feature pixel inside the image
+    /// fell outside it, and then the result is not to be used.
+    /// </summary>
+    public Vector2[] Predict(RgbImage image, FaceBox box, PixelRect valid, out bool stayedInside)
     {
+        stayedInside = true;
         var m = Model;
         int n = m.LeafLength;
         var shape = (float[])m.InitialShape.Clone();
@@ -56,6 +65,7 @@ public sealed class ShapePredictor
                 long ix = (long)Math.Floor(box.Left + bw * sx + 0.5), iy = (long)Math.Floor(box.Top + bh * sy + 0.5);
                 if ((ulong)ix < (ulong)w && (ulong)iy < (ulong)h)
                 {
+                    if (ix < valid.X0 || ix >= valid.X1 || iy < valid.Y0 || iy >= valid.Y1) stayedInside = false;
                     int o = (int)(iy * w + ix) * 3;
                     features[i] = (px[o] + px[o + 1] + px[o + 2]) / 3;
                 }

@@ -40,7 +40,16 @@ public interface IIngestSource : IDisposable
     /// exporter would make it).
     /// </summary>
     RgbImage Prepare(IngestItem item, RgbImage decoded, int resolution);
+
+    /// <summary>
+    /// <see cref="Prepare"/> plus what the align stage learned about the item (e.g. the detected face box), which the
+    /// pipeline stores in the item's line of items.jsonl. Sources without such metadata keep this default.
+    /// </summary>
+    PreparedImage PrepareItem(IngestItem item, RgbImage decoded, int resolution) => new(Prepare(item, decoded, resolution));
 }
+
+/// <summary>An align-stage result: the square image and optional per-item metadata (items.jsonl's <c>detection</c>).</summary>
+public sealed record PreparedImage(RgbImage Image, JsonNode? Detection = null);
 
 /// <summary>An item the recipe cannot use (missing file, bad landmarks, too small …); the message is the reason.</summary>
 public sealed class IngestRejectException(string reason) : Exception(reason);

@@ -135,13 +135,13 @@ public sealed partial class IngestPipeline
         var preparers = Workers(toPrepare.Reader, toWrite.Writer, w =>
         {
             long t0 = Stopwatch.GetTimestamp();
-            var prepared = _source.Prepare(w.Item, w.Image!, _options.Resolution);
+            var (prepared, detection) = _source.PrepareItem(w.Item, w.Image!, _options.Resolution);
             w.Image = null;
             long t1 = Stopwatch.GetTimestamp();
             if (prepared.Width != prepared.Height || !ImagePyramid.IsPowerOfTwo(prepared.Width) || prepared.Width < _options.Resolution)
                 throw new InvalidOperationException($"the source prepared a {prepared.Width}×{prepared.Height} image for a {_options.Resolution} cache");
             var levels = ImagePyramid.Build(prepared, 4, _options.Resolution).ToDictionary(l => l.Width);
-            w.Entry = new CacheEntry(w.Item.Index, w.Item.Id, w.Item.Split, levels, w.Item.FlipPair, w.Item.Factors);
+            w.Entry = new CacheEntry(w.Item.Index, w.Item.Id, w.Item.Split, levels, w.Item.FlipPair, w.Item.Factors, detection);
             long t2 = Stopwatch.GetTimestamp();
             Interlocked.Add(ref _prepareTicks, t1 - t0);
             Interlocked.Add(ref _pyramidTicks, t2 - t1);

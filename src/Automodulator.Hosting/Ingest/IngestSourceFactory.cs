@@ -14,6 +14,15 @@ public sealed record SourceSettings
     public ulong Seed { get; init; }
     public bool FlipPairs { get; init; }
     public int AlignSize { get; init; } = 1024;
+
+    /// <summary>--detect: face detection + 68 landmarks + FFHQ recipe instead of the source's crop (photo sources).</summary>
+    public bool Detect { get; init; }
+
+    /// <summary>--landmark-model: dlib's shape_predictor_68_face_landmarks.dat (else AUTOMOD_DLIB_MODEL, /usr/share/dlib).</summary>
+    public string? LandmarkModel { get; init; }
+
+    /// <summary>--min-face: smallest face box side, in photo pixels, that --detect keeps.</summary>
+    public int MinFace { get; init; } = 64;
 }
 
 /// <summary>Turns a source kind name and its settings into an <see cref="IIngestSource"/>.</summary>
@@ -26,12 +35,38 @@ public static class IngestSourceFactory
         ["ffhq-aligned"] = "FFHQ's released images1024x1024 PNGs (INPUT = that folder; --json for the train/validation split)",
         ["ffhq-wild"] = "FFHQ in-the-wild photos + ffhq-dataset-v2.json, FFHQ alignment recipe (INPUT = dataset root, --json)",
         ["celeba"] = "CelebA img_celeba + list_landmarks_celeba.txt (--landmarks, --image-list for the CelebA-HQ 30k)",
-        ["celebahq"] = "existing CelebA-HQ images in a folder (square, power-of-two side)",
+        ["celebahq"] = "existing CelebA-HQ images in a folder (square, power-of-two side), or an h5tool .h5 file (as celebahq-h5)",
+        ["celebahq-h5"] = "CelebA-HQ in progressive_growing_of_gans' h5tool HDF5 layout (data{R}x{R} datasets; INPUT = the .h5 file)",
         ["lsun"] = "LSUN LMDB (bedrooms etc.): centre crop + resize; never mirrored",
         ["lsun-cars"] = "LSUN cars LMDB: StyleGAN's 4:3 letterboxed crop; never mirrored",
     };
 
+    /// <summary>Source kinds whose photos come without landmarks, so <c>--detect</c> can align them.</summary>
+    public static readonly IReadOnlySet<string> DetectableKinds = new SortedSet<string>(StringComparer.Ordinal)
+    {
+        "folder", "ffhq-aligned", "celebahq", "celebahq-h5", "lsun", "lsun-cars",
+    };
+
     public static IIngestSource Create(string kind, SourceSettings s)
+    {
+        if (s.Detect && !DetectableKinds.Contains(kind))
+            throw new ArgumentException(kind == "synthetic" || !Kinds.ContainsKey(kind)
+                ? $"--detect works on photo sources ({string.Join(", ", DetectableKinds)}), not on '{kind}'."
+                : $"--detect works on photo sources ({string.Join(", ", DetectableKinds)}); '{kind}' already comes with landmarks and its own alignment recipe.");
+        var source = CreatePhotoSource(kind, s);
+        if (!s.Detect) return source;
+        try
+        {
+            return FaceDetectingSource.Create(source, s.LandmarkModel, s.AlignSize, s.MinFace);
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+    }
+
+    private static IIngestSource CreatePhotoSource(string kind, SourceSettings s)
     {
         string Input(string what) => s.Input ?? throw new ArgumentException($"Source {kind} needs INPUT: {what}.");
         switch (kind)
@@ -62,14 +97,17 @@ public static class IngestSourceFactory
                     s.Landmarks ?? throw new ArgumentException("Source celeba needs --landmarks list_landmarks_celeba.txt."), s.ImageList, s.AlignSize);
             case "celebahq":
             {
-                var input = Input("a folder of CelebA-HQ images");
-                if (input.EndsWith(".h5", StringComparison.OrdinalIgnoreCase) || input.EndsWith(".hdf5", StringComparison.OrdinalIgnoreCase))
-                    throw new ArgumentException("Reading PGGAN's HDF5 (data{R}x{R}) is not supported (no HDF5 reader is available to this build). Export the images to a folder first (e.g. h5py: f['data1024x1024'][i].transpose(1, 2, 0) saved as PNG) and ingest that folder with `celebahq`.");
-                // Files are named by CelebA-HQ index (00000…29999, or imgHQ00000); the split needs image_list.txt's CelebA index.
+                var input = Input("a folder of CelebA-HQ images or an h5tool .h5 file");
+                // A file (not a folder) can only be the HDF5 layout; its reader says clearly if it is not one.
+                if (File.Exists(input)) return new CelebAHqH5Source(input, s.ImageList);
+                // Files are named by CelebA-HQ index (00000…29999, imgHQ00000, or h5tool extract's img00000000); the split
+                // needs image_list.txt's CelebA index.
                 var splits = s.ImageList is null ? null : CelebASource.HqSplits(s.ImageList);
                 return new ImageFolderSource(input, alreadyAligned: true, kind: "celebahq",
-                    split: splits is null ? null : rel => int.TryParse(Path.GetFileNameWithoutExtension(rel).Replace("imgHQ", ""), out var n) ? splits.GetValueOrDefault(n) : null);
+                    split: splits is null ? null : rel => int.TryParse(Path.GetFileNameWithoutExtension(rel).Replace("imgHQ", "").Replace("img", ""), out var n) ? splits.GetValueOrDefault(n) : null);
             }
+            case "celebahq-h5":
+                return new CelebAHqH5Source(Input("the .h5 file made by h5tool.py (e.g. celebahq.h5)"), s.ImageList);
             case "lsun":
                 return new LsunSource(Input("the LMDB folder (e.g. bedroom_train_lmdb)"));
             case "lsun-cars":

@@ -75,4 +75,16 @@ public class FaceDetectorTests
             File.Delete(path);
         }
     }
+
+    [Theory]
+    [InlineData("astronaut.ppm")]
+    [InlineData("astronaut_half.ppm")]
+    public void Simd_stage_evaluation_gives_the_scalar_cascade_s_detections(string variant)
+    {
+        var image = variant == "astronaut.ppm" ? FaceFixtures.Astronaut : FaceFixtures.Variant(variant);
+        var simd = Detector().Detect(image);
+        var scalar = FaceDetector.Load(options: new FaceDetectorOptions { Simd = false }).Detect(image);
+        Assert.NotEmpty(scalar);
+        Assert.Equal(scalar, simd);
+    }
 }

@@ -161,15 +161,6 @@ public sealed class SourceTests : IDisposable
         Assert.Throws<Data.Ingest.IngestRejectException>(() => SquareCrop.WideCrop(Fixtures.Face(1, 20, 20), 32));
     }
 
-    [Fact]
-    public void Hdf5_celebahq_input_is_refused_with_what_to_do()
-    {
-        Directory.CreateDirectory(_root);
-        File.WriteAllBytes(P("celeba-hq.h5"), [0x89, 0x48, 0x44, 0x46]);
-        var ex = Assert.Throws<ArgumentException>(() => IngestSourceFactory.Create("celebahq", new SourceSettings { Input = P("celeba-hq.h5") }));
-        Assert.Contains("Export the images to a folder", ex.Message);
-    }
-
     private static Vector2 Mean(Vector2[] p, int from, int to)
     {
         var s = Vector2.Zero;

@@ -2,7 +2,7 @@ using Automodulator.Abstractions.Data;
 using Automodulator.Data.Batches;
 using Automodulator.Data.Cache;
 
-namespace Automodulator.Cli.Training;
+namespace Automodulator.Hosting.Training;
 
 /// <summary>The data side's <see cref="IImageSource"/> (synthetic faces, later the cache reader) as the trainer's <see cref="IImageSet"/>.</summary>
 public sealed class ImageSourceSet(IImageSource source, int maxResolution) : IImageSet

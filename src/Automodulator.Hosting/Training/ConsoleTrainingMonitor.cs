@@ -2,7 +2,7 @@ using System.Globalization;
 using Automodulator.Core.Training;
 using Automodulator.Data.Imaging;
 
-namespace Automodulator.Cli.Training;
+namespace Automodulator.Hosting.Training;
 
 /// <summary>
 /// The console side of a training run: a one-line progress bar (samples, phase, resolution, α, samples/s, ETA, the

@@ -5,19 +5,19 @@ using Automodulator.Core.Model;
 namespace Automodulator.Cli.Commands;
 
 /// <summary>
-/// `automod demo`: the README's main job on the embedded default. For now: describe the demo model, save it as a
-/// checkpoint, reload it and decode random latents to a PNG grid (training and edits join as they land).
+/// `automod model init`: a freshly initialised model of a preset: its summary, a checkpoint (model.amod) written and
+/// read back, and random latents decoded to samples.png. A starting point for plugins and a smoke test of a setup.
 /// </summary>
-public static class DemoCommand
+public static class ModelInitCommand
 {
     public static Command Create()
     {
-        var output = new Option<string>("--out") { Description = "Run folder.", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
+        var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("runs", "init") };
         var preset = new Option<string>("--preset") { Description = "Model preset.", DefaultValueFactory = _ => "small32" };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var seed = CommonOptions.Seed();
-        var cmd = new Command("demo", "Run the embedded demo: model summary, checkpoint round trip, sample grid.")
+        var cmd = new Command("init", "Write a freshly initialised model (model.amod), its summary and a sample grid.")
         {
             output, preset, device, threads, seed,
         };

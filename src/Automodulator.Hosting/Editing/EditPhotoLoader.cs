@@ -2,7 +2,7 @@ using Automodulator.Data.Faces;
 using Automodulator.Data.Imaging;
 using static TorchSharp.torch;
 
-namespace Automodulator.Cli.Commands;
+namespace Automodulator.Hosting.Editing;
 
 /// <summary>
 /// Turns the photos given to an edit into model inputs: FFHQ-aligned face crops (<c>--align faces</c>, the face stack)
