@@ -24,6 +24,15 @@ public sealed class ResumeTests : IDisposable
         return losses;
     }
 
+    private static Dictionary<string, Tensor> State(Trainer t)
+    {
+        var d = new Dictionary<string, Tensor>();
+        foreach (var (k, v) in t.Network.state_dict()) d[k] = v.detach().clone();
+        foreach (var (k, v) in t.EmaDecoder.state_dict()) d["ema." + k] = v.detach().clone();
+        if (t.Robust is not null) foreach (var (k, v) in t.Robust.state_dict()) d["robust." + k] = v.detach().clone();
+        return d;
+    }
+
     [Theory]
     [InlineData("robust")]
     [InlineData("l1")]
@@ -33,7 +42,12 @@ public sealed class ResumeTests : IDisposable
         var data = new SyntheticFaceSet(24);
         var options = TrainingFixtures.Tiny(seed: 5, distance: distance);
         List<double[]> unbroken;
-        using (var t = Trainer.Create(options)) unbroken = Run(t, TrainingFixtures.Batches(options, data), 24);
+        Dictionary<string, Tensor> unbrokenState;
+        using (var t = Trainer.Create(options))
+        {
+            unbroken = Run(t, TrainingFixtures.Batches(options, data), 24);
+            unbrokenState = State(t);
+        }
 
         var path = Path.Combine(_dir, "resume.amod");
         List<double[]> first;
@@ -48,6 +62,11 @@ public sealed class ResumeTests : IDisposable
             Assert.Equal(96, resumed.SampleCount);
             Assert.Equal(12, resumed.Iteration);
             second = Run(resumed, TrainingFixtures.Batches(options, data, start: resumed.SampleCount), 12);
+            // Weights, EMA decoder (not reset on resume), robust-loss maps and spectral-norm vectors all match too.
+            var state = State(resumed);
+            Assert.Equal(unbrokenState.Keys.Order(), state.Keys.Order());
+            foreach (var (name, value) in unbrokenState)
+                Assert.True(value.allclose(state[name], 0, 0), $"{name} differs after resume");
         }
         var joined = first.Concat(second).ToList();
         Assert.Equal(unbroken.Count, joined.Count);
