@@ -51,6 +51,14 @@ public sealed class RunFolder(string path)
         return null;
     }
 
+    /// <summary>Removes the temporary files of checkpoint writes that a kill interrupted (they are never loaded).</summary>
+    public void DeleteInterruptedWrites()
+    {
+        if (!Directory.Exists(CheckpointFolder)) return;
+        foreach (var tmp in Directory.GetFiles(CheckpointFolder, "*.tmp"))
+            try { File.Delete(tmp); } catch (IOException) { }
+    }
+
     /// <summary>Deletes all but the newest <paramref name="keep"/> checkpoints.</summary>
     public void Prune(int keep)
     {

@@ -69,6 +69,7 @@ public sealed class TrainingRun : IDisposable
                      ?? throw new ArgumentException($"{folder.Path} has no intact training checkpoint to resume from (looked in {folder.CheckpointFolder}).");
         var trainer = TrainingCheckpoint.Resume(latest, device, extraTerms);
         folder.TruncateLog(trainer.Iteration);
+        folder.DeleteInterruptedWrites();
         monitor?.OnMessage($"resuming from {Path.GetFileName(latest)} at {trainer.SampleCount} samples (iteration {trainer.Iteration})");
         return new TrainingRun(folder, trainer, data, monitor);
     }

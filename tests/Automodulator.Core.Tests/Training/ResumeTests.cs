@@ -83,6 +83,9 @@ public sealed class ResumeTests : IDisposable
 
         var brokenDir = Path.Combine(_dir, "broken");
         using (var run = TrainingRun.Start(brokenDir, options, data)) Assert.Equal(RunOutcome.Interrupted, run.Run(maxIterations: 7));
+        // What a kill during a checkpoint write leaves behind: a temporary file, never loaded, removed on resume.
+        var leftover = Path.Combine(brokenDir, "checkpoints", "checkpoint-000000000064.amod.4242.tmp");
+        File.WriteAllText(leftover, "partial");
         using (var run = TrainingRun.Resume(brokenDir, data)) Assert.Equal(RunOutcome.Finished, run.Run());
 
         var a = File.ReadAllLines(Path.Combine(unbrokenDir, "log.jsonl"));
@@ -90,6 +93,7 @@ public sealed class ResumeTests : IDisposable
         Assert.Equal(12, a.Length);
         Assert.Equal(a, b);
         Assert.True(File.Exists(Path.Combine(brokenDir, "model.amod")));
+        Assert.False(File.Exists(leftover));
         using var model = ModelCheckpoint.Load(Path.Combine(brokenDir, "model.amod"));
         Assert.Equal(16, model.Config.LatentDim);
     }
