@@ -55,7 +55,7 @@ public static class TrainCommand
         cmd.SetAction(r =>
         {
             var dev = CommonOptions.ResolveDevice(r.GetValue(device)!, r.GetValue(threads));
-            bool Given(Option o) => r.GetResult(o) is not null;
+            bool Given(Option o) => r.GetResult(o) is { Implicit: false }; // a default value yields an implicit result
             var monitor = new ConsoleTrainingMonitor(Console.Out, !Console.IsOutputRedirected);
             using var stop = new CancellationTokenSource();
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });

@@ -3,6 +3,7 @@ using Automodulator.Core.Checkpoints;
 using Automodulator.Core.Model;
 using Automodulator.Core.Registry;
 using Automodulator.Core.Training;
+using Automodulator.Hosting.Pipelines;
 using Automodulator.Hosting.Plugins;
 using Automodulator.Hosting.Training;
 using TorchSharp;
@@ -204,5 +205,22 @@ public sealed class PluginTrainingTests(PluginFineTune f) : IClassFixture<Plugin
         var resolved = PluginTraining.ResolveModel(good, f.Registry);
         Assert.Single(resolved.Model.PluginBlocks);
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(resolved.Model), System.Text.Json.JsonSerializer.Serialize(PluginTraining.ResolveModel(resolved, f.Registry).Model));
+    }
+
+    [Fact]
+    public void The_plugin_finetune_pipeline_trains_a_base_then_a_plugin_on_it_and_evaluates_both()
+    {
+        var file = Path.Combine(PluginFolders.RepoRoot(), "pipelines", "plugin-finetune.json");
+        var vars = new Dictionary<string, string> { ["BASE_SAMPLES"] = "16", ["FINETUNE_SAMPLES"] = "32", ["FACES"] = "40", ["PAIRS"] = "4" };
+        var pipeline = PipelineDefinition.Load(file, vars, Path.Combine(f.Dir, "pipeline"));
+        Assert.Equal(PipelineOutcome.Finished, new PipelineRunner(f.Registry, CPU, new StringWriter(), consoleLifetime: false).Run(pipeline));
+        using var baseNet = ModelCheckpoint.Load(Path.Combine(pipeline.RunFolder, "base", "model.amod"));
+        using var tuned = ModelCheckpoint.Load(Path.Combine(pipeline.RunFolder, "finetune", "model.amod"), f.Registry);
+        Assert.Equal(ModelCheckpoint.StateIdentity(baseNet), tuned.Config.BaseIdentity);
+        var tunedState = tuned.state_dict();
+        Assert.Equal(tuned.Config.BaseIdentity, ModelCheckpoint.StateIdentity(tunedState.Where(kv => !tuned.IsPluginParameter(kv.Key))));
+        Assert.Equal("residual16x16", Assert.Single(tuned.Config.PluginBlocks).Key);
+        Assert.True(File.Exists(Path.Combine(pipeline.RunFolder, "evaluate", "evaluation.json")));
+        Assert.True(File.Exists(Path.Combine(pipeline.RunFolder, "evaluate-base", "evaluation.json")));
     }
 }
