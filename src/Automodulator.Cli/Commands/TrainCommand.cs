@@ -4,6 +4,7 @@ using System.Text.Json;
 using Automodulator.Abstractions.Data;
 using Automodulator.Hosting.Training;
 using Automodulator.Core.Model;
+using Automodulator.Core.Registry;
 using Automodulator.Core.Training;
 
 namespace Automodulator.Cli.Commands;
@@ -40,16 +41,21 @@ public static class TrainCommand
         var data = new Option<string>("--data") { Description = "Training data: synthetic (procedural faces) or a cache folder.", DefaultValueFactory = _ => "synthetic" };
         var syntheticCount = new Option<int>("--synthetic-count") { Description = "Number of synthetic faces (with --data synthetic).", DefaultValueFactory = _ => 10_000 };
         var maxIterations = new Option<long?>("--max-iterations") { Description = "Stop (with a checkpoint) after this many iterations." };
+        var baseModel = new Option<string?>("--base-model") { Description = "Start from this trained model.amod (its configuration and weights; --preset does not apply). The schedule defaults to finetune-R at its resolution." };
+        var pluginBlock = new Option<string[]>("--plugin-block") { Description = "Insert a plugin decoder block: TYPE@AFTER[:KEY], e.g. modulated-residual@16x16 (repeatable).", DefaultValueFactory = _ => [] };
+        var trainOnly = new Option<string?>("--train-only") { Description = "all (default) or plugins: train only the inserted plugin blocks; the base stays bit-identical." };
+        var plugins = PluginsCommand.PluginDirs();
 
         var cmd = new Command("train", "Train an automodulator progressively; stop any time (Ctrl+C) and --resume exactly where it stopped.")
         {
             config, preset, schedule, objective, distance, invariance, batch, samples, ema, checkpointEvery, keep, gridEvery,
             noMirror, noNoise, seed, device, threads, output, resume, data, syntheticCount, maxIterations,
+            baseModel, pluginBlock, trainOnly, plugins,
         };
         cmd.SetAction(r =>
         {
             var dev = CommonOptions.ResolveDevice(r.GetValue(device)!, r.GetValue(threads));
-            bool Given(Option o) => r.GetResult(o) is not null;
+            bool Given(Option o) => r.GetResult(o) is { Implicit: false }; // a default value yields an implicit result
             var monitor = new ConsoleTrainingMonitor(Console.Out, !Console.IsOutputRedirected);
             using var stop = new CancellationTokenSource();
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
@@ -63,24 +69,25 @@ public static class TrainCommand
             Console.CancelKeyPress += onCtrlC;
             try
             {
+                var registry = PluginsCommand.LoadRegistry(r.GetValue(plugins)!).Registry;
                 TrainingRun run;
                 if (r.GetValue(resume) is { } resumeDir)
                 {
-                    if (Given(output) || Given(config))
-                        throw new ArgumentException("--resume continues a run with its own options; leave out --out and --config.");
+                    if (Given(output) || Given(config) || Given(baseModel) || Given(pluginBlock) || Given(trainOnly))
+                        throw new ArgumentException("--resume continues a run with its own options; leave out --out, --config, --base-model, --plugin-block and --train-only.");
                     var saved = JsonSerializer.Deserialize<TrainingOptions>(File.ReadAllText(new RunFolder(resumeDir).OptionsFile), Json)
                                 ?? throw new ArgumentException($"{resumeDir}/options.json is empty.");
-                    run = TrainingRun.Resume(resumeDir, OpenData(r.GetValue(data)!, r.GetValue(syntheticCount), saved), dev, monitor);
+                    run = TrainingRun.Resume(resumeDir, OpenData(r.GetValue(data)!, r.GetValue(syntheticCount), saved), dev, monitor, registry: registry);
                 }
                 else
                 {
                     var options = Build(r, config, preset, schedule, objective, distance, invariance, batch, samples, ema, checkpointEvery, keep,
-                        gridEvery, noMirror, noNoise, seed, Given).Resolve();
+                        gridEvery, noMirror, noNoise, seed, baseModel, pluginBlock, trainOnly, registry, Given).Resolve();
                     var dir = r.GetValue(output) ?? Path.Combine("runs", "train");
                     var set = OpenData(r.GetValue(data)!, r.GetValue(syntheticCount), options);
                     monitor.OnMessage($"training {options.Model.Preset ?? "custom"} model ({options.Model.MaxResolution}×{options.Model.MaxResolution}, z {options.Model.LatentDim}) " +
                                       $"on {set.Count} images, schedule {options.Schedule.Name ?? "custom"} ({options.Schedule.TotalSamples} samples), objective {options.Objective.OptionSet}, device {dev}; run folder {Path.GetFullPath(dir)}");
-                    run = TrainingRun.Start(dir, options, set, dev, monitor);
+                    run = TrainingRun.Start(dir, options, set, dev, monitor, registry: registry);
                 }
                 using (run)
                 {
@@ -100,7 +107,8 @@ public static class TrainCommand
     private static TrainingOptions Build(ParseResult r, Option<string?> config, Option<string> preset, Option<string> schedule,
         Option<string> objective, Option<string> distance, Option<bool> invariance, Option<int?> batch, Option<long?> samples,
         Option<double?> ema, Option<long?> checkpointEvery, Option<int?> keep, Option<long?> gridEvery, Option<bool> noMirror,
-        Option<bool> noNoise, Option<long> seed, Func<Option, bool> given)
+        Option<bool> noNoise, Option<long> seed, Option<string?> baseModel, Option<string[]> pluginBlock, Option<string?> trainOnly,
+        ComponentRegistry registry, Func<Option, bool> given)
     {
         TrainingOptions o;
         if (r.GetValue(config) is { } file)
@@ -120,6 +128,20 @@ public static class TrainCommand
         if (given(noNoise)) obj = obj with { LayerNoise = !r.GetValue(noNoise) };
         o = o with { Objective = obj };
         if (!fromFile || given(seed)) o = o with { Seed = r.GetValue(seed) };
+        if (r.GetValue(baseModel) is { } basePath)
+        {
+            if (given(preset)) throw new ArgumentException("--preset does not apply with --base-model: the base model's configuration is used.");
+            o = o with { BaseModel = Path.GetFullPath(basePath) };
+        }
+        if (given(pluginBlock)) o = o with { PluginBlocks = r.GetValue(pluginBlock)!.Select(PluginBlockRequest.Parse).ToArray() };
+        if (r.GetValue(trainOnly) is { } only) o = o with { TrainOnly = only.ToLowerInvariant() };
+        if (o.BaseModel is not null || o.PluginBlocks.Length > 0)
+        {
+            // The model is the base's (plus the plugin blocks): resolve it now, so the data and schedule fit its resolution.
+            o = PluginTraining.ResolveModel(o, registry);
+            if (o.BaseModel is not null && !given(schedule) && !fromFile)
+                o = o with { Schedule = FineTuneSchedule.Create(o.Model.MaxResolution) };
+        }
         if (r.GetValue(batch) is { } b) o = o with { Schedule = o.Schedule with { Phases = o.Schedule.Phases.Select(p => p with { BatchSize = b }).ToList() } };
         if (r.GetValue(samples) is { } s) o = o with { Schedule = o.Schedule with { Phases = o.Schedule.Phases.Select(p => p with { Samples = s }).ToList() } };
         if (r.GetValue(ema) is { } decay) o = o with { EmaDecay = decay };

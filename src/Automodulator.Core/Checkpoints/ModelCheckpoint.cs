@@ -41,7 +41,7 @@ public static class ModelCheckpoint
         try
         {
             // A training checkpoint holds a model too: its encoder and its EMA decoder (what samples are drawn from).
-            if (file.Kind == Training.TrainingCheckpoint.Kind) return Training.TrainingCheckpoint.ModelFrom(file, path);
+            if (file.Kind == Training.TrainingCheckpoint.Kind) return Training.TrainingCheckpoint.ModelFrom(file, path, registry);
             var config = ReadConfig(file, path);
             var net = new AutomodulatorNetwork(config, registry);
             LoadState(net, file.Tensors, path, "");
@@ -53,11 +53,17 @@ public static class ModelCheckpoint
         }
     }
 
-    /// <summary>SHA-256 over a model's state (names, shapes and bytes in state-dict order): its identity as a base.</summary>
-    public static string StateIdentity(nn.Module module)
+    /// <summary>
+    /// SHA-256 over a model's state (names, shapes and bytes, by name in ordinal order): its identity as a base. The
+    /// order makes the identity independent of where plugin blocks sit in the module tree.
+    /// </summary>
+    public static string StateIdentity(nn.Module module) => StateIdentity(module.state_dict());
+
+    /// <summary>SHA-256 over named tensors (names, shapes and bytes, by name in ordinal order).</summary>
+    public static string StateIdentity(IEnumerable<KeyValuePair<string, Tensor>> state)
     {
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        foreach (var (name, t) in module.state_dict())
+        foreach (var (name, t) in state.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             hash.AppendData(System.Text.Encoding.UTF8.GetBytes(name + ":" + string.Join(",", t.shape) + ";"));
             using var cpu = t.detach().cpu().contiguous();

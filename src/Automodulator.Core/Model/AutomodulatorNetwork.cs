@@ -42,17 +42,22 @@ public sealed class AutomodulatorNetwork : nn.Module
     public bool IsPluginParameter(string name) =>
         Decoder.PluginPrefixes.Any(p => name.StartsWith("decoder." + p, StringComparison.Ordinal));
 
+    /// <summary>True for state entries of the plugin blocks <paramref name="pluginKeys"/> (decoder.blocks.KEY.*).</summary>
+    public static bool IsUnder(string name, IEnumerable<string> pluginKeys) =>
+        pluginKeys.Any(k => name.StartsWith($"decoder.blocks.{k}.", StringComparison.Ordinal));
+
     /// <summary>
     /// Freezes every base parameter (requires_grad = false) and leaves only the plugin blocks trainable, so training
     /// updates the plugin alone (paper Sec. 5: plugin layers trained afterwards on a pretrained automodulator).
-    /// Returns the number of trainable parameters left.
+    /// With <paramref name="pluginKeys"/> only those plugin blocks stay trainable (a base that already carries
+    /// plugin blocks keeps them frozen). Returns the number of trainable parameters left.
     /// </summary>
-    public long FreezeBase()
+    public long FreezeBase(IReadOnlyCollection<string>? pluginKeys = null)
     {
         long trainable = 0;
         foreach (var (name, p) in named_parameters())
         {
-            bool plugin = IsPluginParameter(name);
+            bool plugin = pluginKeys is null ? IsPluginParameter(name) : IsUnder(name, pluginKeys);
             p.requires_grad_(plugin);
             if (plugin) trainable += p.NumberOfElements;
         }

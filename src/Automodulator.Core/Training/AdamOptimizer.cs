@@ -41,6 +41,9 @@ public sealed class AdamOptimizer : IDisposable
 
     public IEnumerable<Parameter> Parameters => _slots.Select(s => s.Parameter);
 
+    /// <summary>True when it optimises nothing (a frozen network).</summary>
+    public bool IsEmpty => _slots.Count == 0;
+
     /// <summary>Turns gradient tracking of every parameter on or off (which network a step trains).</summary>
     public void SetRequiresGrad(bool on)
     {

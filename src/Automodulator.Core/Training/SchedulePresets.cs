@@ -25,11 +25,13 @@ public static class SchedulePresets
         ["cpu-width64"] = ("CPU: 4→64, 100k samples per phase, batch 16 (width64 model, benchmark)", () => Cpu("cpu-width64", 64, 100_000, 16)),
     };
 
-    public static IEnumerable<(string Name, string Description)> List() => All.Select(kv => (kv.Key, kv.Value.Description));
+    public static IEnumerable<(string Name, string Description)> List() =>
+        All.Select(kv => (kv.Key, kv.Value.Description)).Append(("finetune-R", "one phase at R×R, no growth (plugin blocks on a pretrained base)"));
 
     public static ProgressiveSchedule Get(string name)
     {
         if (All.TryGetValue(name, out var p)) return p.Build().Validate();
+        if (FineTuneSchedule.TryGet(name, out var fineTune)) return fineTune;
         throw new ArgumentException($"Unknown schedule '{name}'. Known schedules: {string.Join(", ", All.Keys)}.");
     }
 

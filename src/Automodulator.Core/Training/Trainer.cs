@@ -2,6 +2,7 @@ using Automodulator.Abstractions;
 using Automodulator.Core.Layers;
 using Automodulator.Core.Losses;
 using Automodulator.Core.Model;
+using Automodulator.Core.Registry;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,6 +19,11 @@ namespace Automodulator.Core.Training;
 /// <para>Decoder step: L_θ = KL(φ(x̂)) + λ_Z·d_cos(z, φ(x̂)) + L_j. The mixed rows' canvas θ_1:j(ξ⁰, z_A) is taken from
 /// the same decode that makes x̂ (no second pass); θ_1:j(ξ⁰, φ(x̂_AB)) is a partial decode of the mixed rows only.
 /// Encoder weights are frozen.</para>
+/// <para>On a pretrained base (<see cref="TrainingOptions.BaseModel"/>) the base's tensors are copied in and, with
+/// TrainOnly = "plugins", only the new plugin blocks are optimised: the optimisers hold trainable parameters only, the
+/// EMA averages only those (a frozen weight is never rewritten, not even by d·w + (1−d)·w), frozen spectral-norm convs
+/// stay in evaluation mode (their u, v, σ buffers are not iterated), and a step whose loss reaches no trainable
+/// parameter computes its values without an update (the encoder step of a frozen encoder runs under no_grad).</para>
 /// Every random draw of iteration i comes from the trainer's own generator reseeded from (seed, i), so a resumed run
 /// repeats an unbroken one exactly on the CPU, whatever other threads do with torch's default generator.
 /// </summary>
@@ -29,6 +35,8 @@ public sealed class Trainer : IDisposable
     private readonly AdamOptimizer _encoderOptimizer;
     private readonly AdamOptimizer _decoderOptimizer;
     private readonly List<(Parameter Ema, Parameter Live)> _emaPairs;
+    private readonly List<(Parameter Ema, Parameter Live)> _emaAll;
+    private readonly List<SpectralNormConv2d> _frozenConvs;
     private readonly KlMarginTerm _klMargin;
     private readonly ReconstructionTerm _reconstruction;
     private readonly InvarianceTerm _invariance;
@@ -41,31 +49,39 @@ public sealed class Trainer : IDisposable
     private readonly Generator _generator;
     private int _enteredPhase = -1;
 
-    private Trainer(TrainingOptions options, Device device, IEnumerable<ILossTerm>? extraTerms)
+    private Trainer(TrainingOptions options, Device device, IEnumerable<ILossTerm>? extraTerms, ComponentRegistry? registry, AutomodulatorNetwork? baseNet)
     {
         Options = options.Resolve();
         Device = device;
+        Registry = registry;
         _generator = new Generator((ulong)Options.Seed, device);
         var objective = Options.Objective;
-        _network = AutomodulatorNetwork.Create(Options.Model, Options.Seed);
-        _ema = new Decoder("decoder", Options.Model);
+        _network = AutomodulatorNetwork.Create(Options.Model, Options.Seed, registry);
+        _ema = new Decoder("decoder", Options.Model, registry);
         _robust = objective.ReconstructionDistance == "robust" ? new RobustLoss("robust", Options.Model.MaxResolution) : null;
         _network.to(device);
         _ema.to(device);
         _robust?.to(device);
-        _network.train();
+        if (baseNet is not null) PluginTraining.CopyBase(_network, baseNet, PluginTraining.NewBlockKeys(Options), Options.BaseModel!);
+        if (Options.TrainOnly == PluginTraining.TrainPlugins) _network.FreezeBase(PluginTraining.NewBlockKeys(Options));
+        _frozenConvs = _network.Encoder.SpectralNormConvs.Where(c => !c.Weight.requires_grad).ToList();
+        ApplyTrainingMode();
         _ema.eval();
         _ema.NoiseEnabled = false;
         foreach (var p in _ema.parameters()) p.requires_grad = false;
         var live = _network.Decoder.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        _emaPairs = _ema.named_parameters().Select(p => (p.parameter, live[p.name])).ToList();
+        _emaAll = _ema.named_parameters().Select(p => (p.parameter, live[p.name])).ToList();
+        _emaPairs = _emaAll.Where(p => p.Live.requires_grad).ToList();
         CopyDecoderToEma();
 
         var first = Options.Schedule.Phases[0];
-        var encoderParameters = _network.Encoder.named_parameters().Select(p => ("encoder." + p.name, p.parameter));
-        if (_robust is not null) encoderParameters = encoderParameters.Concat(_robust.named_parameters().Select(p => ("robust." + p.name, p.parameter)));
-        _encoderOptimizer = new AdamOptimizer(encoderParameters.ToList(), first.LearningRate, Options.AdamBeta1, Options.AdamBeta2, Options.AdamEpsilon);
-        _decoderOptimizer = new AdamOptimizer(_network.Decoder.named_parameters().Select(p => ("decoder." + p.name, p.parameter)).ToList(),
+        var encoderParameters = _network.Encoder.named_parameters().Where(p => p.parameter.requires_grad).Select(p => ("encoder." + p.name, p.parameter)).ToList();
+        // The robust loss's α only shapes the encoder step; with a frozen encoder it has nothing to train.
+        if (_robust is not null && encoderParameters.Count > 0) encoderParameters.AddRange(_robust.named_parameters().Select(p => ("robust." + p.name, p.parameter)));
+        else if (_robust is not null) foreach (var p in _robust.parameters()) p.requires_grad = false;
+        _encoderOptimizer = new AdamOptimizer(encoderParameters, first.LearningRate, Options.AdamBeta1, Options.AdamBeta2, Options.AdamEpsilon);
+        _decoderOptimizer = new AdamOptimizer(
+            _network.Decoder.named_parameters().Where(p => p.parameter.requires_grad).Select(p => ("decoder." + p.name, p.parameter)).ToList(),
             first.LearningRate, Options.AdamBeta1, Options.AdamBeta2, Options.AdamEpsilon);
 
         IImageDistance distance = _robust is null ? new L1Distance() : new RobustDistance(_robust);
@@ -83,9 +99,23 @@ public sealed class Trainer : IDisposable
             .Concat(_decoderTerms.Select(t => "dec." + t.Name)).Append("dec.total").ToArray();
     }
 
-    /// <summary>A fresh trainer: weights from the options' seed, counters at zero.</summary>
-    public static Trainer Create(TrainingOptions options, Device? device = null, IEnumerable<ILossTerm>? extraTerms = null) =>
-        new(options, device ?? CPU, extraTerms);
+    /// <summary>
+    /// A fresh trainer: weights from the options' seed, counters at zero; with a base model, its configuration plus the
+    /// requested plugin blocks, and its tensors copied in (<see cref="PluginTraining"/>).
+    /// </summary>
+    /// <param name="registry">Supplies plugin block types (the model's and the requested ones); built-ins only when null.</param>
+    public static Trainer Create(TrainingOptions options, Device? device = null, IEnumerable<ILossTerm>? extraTerms = null, ComponentRegistry? registry = null)
+    {
+        var resolved = PluginTraining.Prepare(options, registry, out var baseNet);
+        using (baseNet) return new Trainer(resolved, device ?? CPU, extraTerms, registry, baseNet);
+    }
+
+    /// <summary>A trainer for resolved options whose state a checkpoint is about to restore (the base model is not read).</summary>
+    internal static Trainer Restore(TrainingOptions options, Device? device, IEnumerable<ILossTerm>? extraTerms, ComponentRegistry? registry) =>
+        new(options, device ?? CPU, extraTerms, registry, null);
+
+    /// <summary>Where the model's plugin block types come from (null: built-ins only).</summary>
+    public ComponentRegistry? Registry { get; }
 
     public TrainingOptions Options { get; }
     public Device Device { get; }
@@ -177,6 +207,8 @@ public sealed class Trainer : IDisposable
         var objective = Options.Objective;
         int b = (int)x.shape[0];
         int layers = _network.Decoder.LayerCountUpTo(res);
+        // A frozen encoder (plugin training) gets no update: its step only computes the logged values.
+        using var frozen = _encoderOptimizer.IsEmpty ? no_grad() : null;
         _decoderOptimizer.SetRequiresGrad(false);
         _encoderOptimizer.SetRequiresGrad(true);
         Tensor fakes;
@@ -210,8 +242,11 @@ public sealed class Trainer : IDisposable
             Samples = fakes, SampleReencoded = fakeLatents, Resolution = res, Alpha = alpha,
         };
         var loss = Sum(_encoderTerms, context, values);
-        loss.backward();
-        _encoderOptimizer.Step();
+        if (loss.requires_grad)
+        {
+            loss.backward();
+            _encoderOptimizer.Step();
+        }
         using (no_grad())
         {
             values.Add(loss.detach());
@@ -254,8 +289,12 @@ public sealed class Trainer : IDisposable
             MixedCanvas = canvas, MixedCanvasReencoded = canvasBack, Resolution = res, Alpha = alpha,
         };
         var loss = Sum(_decoderTerms, context, values);
-        loss.backward();
-        _decoderOptimizer.Step();
+        // No trainable parameter in the graph (a plugin block above this phase's resolution): values only.
+        if (loss.requires_grad)
+        {
+            loss.backward();
+            _decoderOptimizer.Step();
+        }
         values.Add(loss.detach());
     }
 
@@ -318,7 +357,7 @@ public sealed class Trainer : IDisposable
     internal void CopyDecoderToEma()
     {
         using var _ = no_grad();
-        foreach (var (ema, live) in _emaPairs) ema.copy_(live);
+        foreach (var (ema, live) in _emaAll) ema.copy_(live);
     }
 
     /// <summary>
@@ -344,7 +383,7 @@ public sealed class Trainer : IDisposable
         }
         finally
         {
-            _network.Encoder.train();
+            ApplyTrainingMode();
             decoder.NoiseEnabled = noise;
         }
     }
@@ -406,8 +445,15 @@ public sealed class Trainer : IDisposable
         }
         finally
         {
-            _network.Encoder.train();
+            ApplyTrainingMode();
         }
+    }
+
+    /// <summary>Training mode, except for frozen spectral-norm convs, which keep their stored u, v and σ.</summary>
+    private void ApplyTrainingMode()
+    {
+        _network.train();
+        foreach (var c in _frozenConvs) c.eval();
     }
 
     public void Dispose()

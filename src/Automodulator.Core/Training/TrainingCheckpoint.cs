@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Automodulator.Abstractions;
 using Automodulator.Core.Checkpoints;
 using Automodulator.Core.Model;
+using Automodulator.Core.Registry;
 using static TorchSharp.torch;
 
 namespace Automodulator.Core.Training;
@@ -51,14 +52,16 @@ public static class TrainingCheckpoint
     }
 
     /// <summary>Rebuilds a trainer from a training checkpoint and restores all of its state.</summary>
-    public static Trainer Resume(string path, Device? device = null, IEnumerable<ILossTerm>? extraTerms = null)
+    /// <param name="registry">Supplies the plugin block types of the model (needed when it has plugin blocks).</param>
+    public static Trainer Resume(string path, Device? device = null, IEnumerable<ILossTerm>? extraTerms = null, ComponentRegistry? registry = null)
     {
         var file = CheckpointFile.Read(path);
         try
         {
             if (file.Kind != Kind) throw new CheckpointException(path, $"it is a '{file.Kind}' checkpoint, not a training checkpoint; only training checkpoints can be resumed.");
             var options = ReadOptions(file, path);
-            var trainer = Trainer.Create(options, device, extraTerms);
+            // The options hold the resolved model (base configuration + plugin blocks); the weights come from this file.
+            var trainer = Trainer.Restore(options, device, extraTerms, registry);
             try
             {
                 var t = file.Tensors;
@@ -94,10 +97,10 @@ public static class TrainingCheckpoint
     }
 
     /// <summary>The model a training checkpoint holds, for sampling and edits: its encoder and its EMA decoder.</summary>
-    public static AutomodulatorNetwork ModelFrom(CheckpointFile file, string path)
+    public static AutomodulatorNetwork ModelFrom(CheckpointFile file, string path, ComponentRegistry? registry = null)
     {
         var config = ModelCheckpoint.ReadConfig(file, path);
-        var net = new AutomodulatorNetwork(config);
+        var net = new AutomodulatorNetwork(config, registry);
         try
         {
             ModelCheckpoint.LoadState(net.Encoder, file.Tensors, path, "encoder.");
@@ -114,7 +117,7 @@ public static class TrainingCheckpoint
     /// <summary>Writes the EMA model as a plain model checkpoint (what `automod sample --checkpoint` and edits load).</summary>
     public static void ExportModel(Trainer trainer, string path)
     {
-        using var net = new AutomodulatorNetwork(trainer.Options.Model);
+        using var net = new AutomodulatorNetwork(trainer.Options.Model, trainer.Registry);
         using (no_grad())
         {
             var state = net.state_dict();

@@ -56,6 +56,22 @@ public sealed record TrainingOptions
     /// </summary>
     public int LogFlushEveryIterations { get; init; } = 10;
 
+    /// <summary>
+    /// A trained model (model.amod) to start from instead of fresh weights: the run's model becomes that model's
+    /// configuration plus <see cref="PluginBlocks"/>, and every base tensor is copied from it. Resolved by
+    /// <see cref="PluginTraining.ResolveModel"/> when the run starts; a resumed run reads its weights from its checkpoint.
+    /// </summary>
+    public string? BaseModel { get; init; }
+
+    /// <summary>Plugin blocks to insert into the model (after the block each names), from the plugin registry.</summary>
+    public PluginBlockRequest[] PluginBlocks { get; init; } = [];
+
+    /// <summary>
+    /// Which parameters to optimise: "all" (default) or "plugins" (only the blocks of <see cref="PluginBlocks"/>;
+    /// the base model's parameters and buffers stay bit-identical).
+    /// </summary>
+    public string TrainOnly { get; init; } = PluginTraining.TrainAll;
+
     /// <summary>Checks that the options can run and returns them with the invariance model change applied.</summary>
     public TrainingOptions Resolve()
     {
@@ -77,6 +93,13 @@ public sealed record TrainingOptions
         if (PrefetchBatches < 1) throw new ArgumentException("PrefetchBatches must be at least 1.");
         if (KeepCheckpoints < 1) throw new ArgumentException("KeepCheckpoints must be at least 1.");
         if (LogFlushEveryIterations < 1) throw new ArgumentException("LogFlushEveryIterations must be at least 1.");
+        if (TrainOnly is not (PluginTraining.TrainAll or PluginTraining.TrainPlugins))
+            throw new ArgumentException($"TrainOnly must be \"{PluginTraining.TrainAll}\" or \"{PluginTraining.TrainPlugins}\" (got \"{TrainOnly}\").");
+        if (TrainOnly == PluginTraining.TrainPlugins && (BaseModel is null || PluginBlocks.Length == 0))
+            throw new ArgumentException("Training only plugins needs a base model (--base-model) and at least one plugin block (--plugin-block TYPE@AFTER).");
+        var keys = PluginBlocks.Select(p => p.ResolvedKey).ToList();
+        if (keys.Distinct(StringComparer.Ordinal).Count() != keys.Count)
+            throw new ArgumentException($"Two plugin blocks share a key ({string.Join(", ", keys)}); give each its own with TYPE@AFTER:KEY.");
         return this with { Model = model };
     }
 }

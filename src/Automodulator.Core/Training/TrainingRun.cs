@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Automodulator.Abstractions;
 using Automodulator.Abstractions.Data;
+using Automodulator.Core.Registry;
 using static TorchSharp.torch;
 
 namespace Automodulator.Core.Training;
@@ -47,27 +48,41 @@ public sealed class TrainingRun : IDisposable
     public double DataWaitShare { get; private set; }
 
     /// <summary>Starts a new run in <paramref name="runDirectory"/> (which must not hold checkpoints yet).</summary>
+    /// <param name="registry">Supplies plugin block types (the base model's and <see cref="TrainingOptions.PluginBlocks"/>).</param>
     public static TrainingRun Start(string runDirectory, TrainingOptions options, IImageSet data, Device? device = null,
-        ITrainingMonitor? monitor = null, IEnumerable<ILossTerm>? extraTerms = null)
+        ITrainingMonitor? monitor = null, IEnumerable<ILossTerm>? extraTerms = null, ComponentRegistry? registry = null)
     {
         var folder = new RunFolder(runDirectory);
         if (folder.Checkpoints().Count > 0)
             throw new ArgumentException($"{folder.Path} already holds a training run. Resume it with --resume, or choose another --out folder.");
-        options = options.Resolve();
-        folder.WriteOptions(options);
-        if (File.Exists(folder.LogFile)) File.Delete(folder.LogFile);
-        return new TrainingRun(folder, Trainer.Create(options, device, extraTerms), data, monitor);
+        // The trainer resolves the options (a base model's configuration and identity included): record what it runs.
+        var trainer = Trainer.Create(options, device, extraTerms, registry);
+        try
+        {
+            folder.WriteOptions(trainer.Options);
+            if (File.Exists(folder.LogFile)) File.Delete(folder.LogFile);
+        }
+        catch
+        {
+            trainer.Dispose();
+            throw;
+        }
+        if (trainer.Options.BaseModel is not null)
+            monitor?.OnMessage($"base {trainer.Options.BaseModel} (identity {trainer.Options.Model.BaseIdentity![..12]}…), plugin blocks " +
+                               $"{string.Join(", ", trainer.Options.PluginBlocks.Select(p => $"{p.ResolvedKey} ({p.Type} after {p.After})"))}, training {trainer.Options.TrainOnly} " +
+                               $"({trainer.Network.parameters().Where(p => p.requires_grad).Sum(p => p.NumberOfElements)} of {trainer.Network.parameters().Sum(p => p.NumberOfElements)} parameters)");
+        return new TrainingRun(folder, trainer, data, monitor);
     }
 
     /// <summary>Resumes the run in <paramref name="runDirectory"/> from its newest intact checkpoint.</summary>
     public static TrainingRun Resume(string runDirectory, IImageSet data, Device? device = null, ITrainingMonitor? monitor = null,
-        IEnumerable<ILossTerm>? extraTerms = null)
+        IEnumerable<ILossTerm>? extraTerms = null, ComponentRegistry? registry = null)
     {
         var folder = new RunFolder(runDirectory);
         if (!Directory.Exists(folder.Path)) throw new DirectoryNotFoundException($"There is no run folder {folder.Path} to resume.");
         var latest = folder.LatestLoadableCheckpoint(m => monitor?.OnMessage(m))
                      ?? throw new ArgumentException($"{folder.Path} has no intact training checkpoint to resume from (looked in {folder.CheckpointFolder}).");
-        var trainer = TrainingCheckpoint.Resume(latest, device, extraTerms);
+        var trainer = TrainingCheckpoint.Resume(latest, device, extraTerms, registry);
         folder.TruncateLog(trainer.Iteration);
         folder.DeleteInterruptedWrites();
         monitor?.OnMessage($"resuming from {Path.GetFileName(latest)} at {trainer.SampleCount} samples (iteration {trainer.Iteration})");

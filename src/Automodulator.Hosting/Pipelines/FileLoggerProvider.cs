@@ -7,6 +7,7 @@ public sealed class FileLoggerProvider(string path) : ILoggerProvider
 {
     private readonly StreamWriter _writer = CreateWriter(path);
     private readonly object _gate = new();
+    private bool _disposed;
 
     private static StreamWriter CreateWriter(string path)
     {
@@ -16,11 +17,20 @@ public sealed class FileLoggerProvider(string path) : ILoggerProvider
 
     public ILogger CreateLogger(string categoryName) => new FileLogger(this);
 
-    public void Dispose() => _writer.Dispose();
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _writer.Dispose();
+        }
+    }
 
     private void Write(LogLevel level, string message)
     {
-        lock (_gate) _writer.WriteLine($"{DateTimeOffset.Now:yyyy-MM-dd HH:mm:ss} {level,-11} {message}");
+        // A late message (a progress callback after its step ended) is dropped, not an error.
+        lock (_gate)
+            if (!_disposed) _writer.WriteLine($"{DateTimeOffset.Now:yyyy-MM-dd HH:mm:ss} {level,-11} {message}");
     }
 
     private sealed class FileLogger(FileLoggerProvider owner) : ILogger

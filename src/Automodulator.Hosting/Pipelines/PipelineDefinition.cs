@@ -17,7 +17,8 @@ public sealed record PipelineStepDefinition(string Name, string Kind, JsonObject
 /// A declarative pipeline file (JSON): <c>{"name", "run", "variables": {…}, "steps": [{"name", "kind", "options"}]}</c>.
 /// Every string may use <c>${VAR}</c>: the file's variables, then the caller's overrides, then environment
 /// variables, and the built-ins <c>${PIPELINE_DIR}</c> (the file's folder), <c>${RUN}</c> (the run folder) and
-/// <c>${step:NAME}</c> (that step's output folder, <c>RUN/NAME</c>). Relative paths are relative to the file's folder.
+/// <c>${step:NAME}</c> (that step's output folder, <c>RUN/NAME</c>). A variable's value may use ${…} too (not its own
+/// name). Relative paths are relative to the file's folder.
 /// </summary>
 public sealed partial class PipelineDefinition
 {
@@ -108,7 +109,11 @@ public sealed partial class PipelineDefinition
                 if (!context.Value.Steps.Contains(step)) throw new FormatException($"{where} refers to ${{{key}}}, but there is no step '{step}'.");
                 return Path.Combine(context.Value.Run, step);
             }
-            if (vars.TryGetValue(key, out var value)) return value;
+            // A variable's value may itself use ${…} (e.g. a default of "${step:base}/model.amod"); never its own name.
+            if (vars.TryGetValue(key, out var value))
+                return value.Contains("${", StringComparison.Ordinal)
+                    ? Substitute(value, vars.Where(kv => kv.Key != key).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal), context, where)
+                    : value;
             var env = Environment.GetEnvironmentVariable(key);
             if (env is not null) return env;
             throw new FormatException($"{where} uses ${{{key}}}, which is not defined: add it to \"variables\", pass --set {key}=VALUE, or set the environment variable.");

@@ -38,7 +38,8 @@ public sealed class IngestStep : IPipelineStep
         };
         var source = IngestSourceFactory.Create(kind, settings);
         var lastReport = DateTime.MinValue;
-        var progress = new Progress<IngestProgress>(p =>
+        // Reported synchronously (Progress<T> would post to the thread pool and could log after the step ended).
+        var progress = new SynchronousProgress<IngestProgress>(p =>
         {
             if ((DateTime.UtcNow - lastReport).TotalSeconds < 5 && p.Done < p.Total) return;
             lastReport = DateTime.UtcNow;
@@ -51,5 +52,15 @@ public sealed class IngestStep : IPipelineStep
         c.Log.LogInformation("cache {Output}: {Count} items, {Rejects} rejects ({Rate:F0} items/s this run)",
             output, summary.Manifest.Count, summary.Manifest.Rejects, summary.ItemsPerSecond);
         return summary.Stopped || !summary.Manifest.Complete ? StepOutcome.Interrupted : StepOutcome.Done;
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        private readonly object _gate = new();
+
+        public void Report(T value)
+        {
+            lock (_gate) report(value);
+        }
     }
 }

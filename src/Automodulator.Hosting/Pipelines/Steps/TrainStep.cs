@@ -11,7 +11,9 @@ namespace Automodulator.Hosting.Pipelines.Steps;
 /// kind "train": progressive training in the step folder (the same run as `automod train`); an interrupted step
 /// resumes from its newest intact checkpoint. Options: data ("synthetic" or a cache folder), syntheticCount, preset,
 /// schedule, samplesPerPhase, batch, objective (paper|reference), distance (robust|l1), invariance, noise, mirror,
-/// emaDecay, seed, checkpointEvery, keep, gridEvery, options (a JSON file in options.json format, overridden by the rest).
+/// emaDecay, seed, checkpointEvery, keep, gridEvery, options (a JSON file in options.json format, overridden by the rest);
+/// plugin blocks on a pretrained base: baseModel (a model.amod; its configuration replaces preset, and the schedule
+/// defaults to finetune-R at its resolution), pluginBlocks ("TYPE@AFTER[:KEY]" or a list of them), trainOnly (all|plugins).
 /// Output: model.amod (the EMA model), log.jsonl, grids/.
 /// </summary>
 public sealed class TrainStep : IPipelineStep
@@ -28,12 +30,12 @@ public sealed class TrainStep : IPipelineStep
         if (folder.Checkpoints().Count > 0)
         {
             var saved = JsonSerializer.Deserialize<TrainingOptions>(File.ReadAllText(folder.OptionsFile), Json)!;
-            run = TrainingRun.Resume(folder.Path, OpenData(c, saved), c.Device, monitor);
+            run = TrainingRun.Resume(folder.Path, OpenData(c, saved), c.Device, monitor, registry: c.Registry);
         }
         else
         {
             var options = Build(c).Resolve();
-            run = TrainingRun.Start(folder.Path, options, OpenData(c, options), c.Device, monitor);
+            run = TrainingRun.Start(folder.Path, options, OpenData(c, options), c.Device, monitor, registry: c.Registry);
         }
         using (run)
         {
@@ -59,6 +61,23 @@ public sealed class TrainStep : IPipelineStep
         if (c.Options["invariance"] is not null) obj = obj with { Invariance = c.Get("invariance", false) };
         if (c.Options["noise"] is not null) obj = obj with { LayerNoise = c.Get("noise", true) };
         o = o with { Objective = obj, Seed = c.Get("seed", o.Seed) };
+        if (c.PathOption("baseModel") is { } baseModel)
+        {
+            if (c.String("preset") is not null) throw new ArgumentException($"Step '{c.Step.Name}': \"preset\" does not apply with \"baseModel\" (the base's configuration is used).");
+            o = o with { BaseModel = baseModel };
+        }
+        if (c.Options["pluginBlocks"] is { } blocks)
+        {
+            var texts = blocks is System.Text.Json.Nodes.JsonArray list ? list.Select(n => n?.GetValue<string>() ?? "").ToArray() : [blocks.GetValue<string>()];
+            o = o with { PluginBlocks = texts.Select(PluginBlockRequest.Parse).ToArray() };
+        }
+        if (c.String("trainOnly") is { } only) o = o with { TrainOnly = only.ToLowerInvariant() };
+        if (o.BaseModel is not null || o.PluginBlocks.Length > 0)
+        {
+            o = PluginTraining.ResolveModel(o, c.Registry);
+            if (o.BaseModel is not null && c.String("schedule") is null && c.PathOption("options") is null)
+                o = o with { Schedule = FineTuneSchedule.Create(o.Model.MaxResolution) };
+        }
         if (c.Options["samplesPerPhase"] is not null)
         {
             long s = c.Get("samplesPerPhase", 0L);
