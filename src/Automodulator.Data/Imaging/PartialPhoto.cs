@@ -40,7 +40,9 @@ public sealed class PartialPhoto
         _source = source;
         Width = info.Width;
         Height = info.Height;
-        _regions = info.Format == SKEncodedImageFormat.Jpeg && info.Origin == SKEncodedOrigin.TopLeft;
+        // Region (scanline) decoding only for complete JPEGs: on a file cut short, Skia's scanline path fills the
+        // missing rows itself and was seen to crash the process; the whole-image path reports truncation cleanly.
+        _regions = info.Format == SKEncodedImageFormat.Jpeg && info.Origin == SKEncodedOrigin.TopLeft && EndsWithEoi(_data);
     }
 
     public int Width { get; }
@@ -86,6 +88,14 @@ public sealed class PartialPhoto
         }
     }
 
+    /// <summary>True when the JPEG ends with its end-of-image marker (FF D9), allowing for trailing padding.</summary>
+    private static bool EndsWithEoi(byte[] data)
+    {
+        for (int i = data.Length - 1; i >= Math.Max(1, data.Length - 64); i--)
+            if (data[i] == 0xD9 && data[i - 1] == 0xFF) return true;
+        return false;
+    }
+
     private bool TryDecodeRegion(PixelRect r)
     {
         using var codec = SKCodec.Create(new SKMemoryStream(SKData.CreateCopy(_data)));
@@ -97,7 +107,9 @@ public sealed class PartialPhoto
         if (r.Y0 > 0 && !codec.SkipScanlines(r.Y0))
             throw new ImageDecodeException(_source, "the image data is truncated or corrupt (skipping rows failed)");
         _canvas ??= new RgbImage(Width, Height, GC.AllocateUninitializedArray<byte>(checked(Width * Height * 3)));
-        int rowBytes = r.Width * 4;
+        // Rows are decoded r.Width wide, but on truncated input Skia fills the missing rows at the full image width:
+        // the buffer must hold full-width rows or that fill writes past it (seen as an intermittent native crash).
+        int rowBytes = Width * 4;
         const int Chunk = 64;
         var rgba = GC.AllocateUninitializedArray<byte>(rowBytes * Math.Min(Chunk, r.Height), pinned: true);
         var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
@@ -110,7 +122,7 @@ public sealed class PartialPhoto
                 if (got != n)
                     throw new ImageDecodeException(_source, "the image data is truncated (the file ends before the last row)");
                 for (int i = 0; i < n; i++)
-                    ImageDecoder.RgbaToRgb(rgba.AsSpan(i * rowBytes, rowBytes), _canvas.Pixels.AsSpan(((y + i) * Width + r.X0) * 3, r.Width * 3));
+                    ImageDecoder.RgbaToRgb(rgba.AsSpan(i * rowBytes, r.Width * 4), _canvas.Pixels.AsSpan(((y + i) * Width + r.X0) * 3, r.Width * 3));
             }
         }
         finally

@@ -56,6 +56,22 @@ public class PartialPhotoTests
     }
 
     [Fact]
+    public void Corrupt_jpeg_with_an_intact_end_marker_fails_cleanly_or_decodes_without_crashing()
+    {
+        var jpeg = BigJpeg();
+        var rng = new Random(5);
+        for (int round = 0; round < 8; round++)
+        {
+            var bad = (byte[])jpeg.Clone();
+            // Scribble over the entropy-coded middle, keep the headers and the EOI marker.
+            for (int i = 0; i < 400; i++) bad[rng.Next(bad.Length / 3, bad.Length - 8)] = (byte)rng.Next(256);
+            var photo = PartialPhoto.Open(bad, "scribbled.jpg");
+            try { photo.EnsureDecoded(new PixelRect(100, 700, 900, 1100)); }
+            catch (ImageDecodeException) { }
+        }
+    }
+
+    [Fact]
     public void Truncated_jpeg_is_an_image_decode_error()
     {
         var jpeg = BigJpeg();
