@@ -1,5 +1,6 @@
 using Automodulator.Data.Faces;
 using Automodulator.Data.Imaging;
+using Automodulator.Data.Ingest.Sources;
 using static TorchSharp.torch;
 
 namespace Automodulator.Hosting.Editing;
@@ -15,14 +16,6 @@ public sealed class EditPhotoLoader(string align, int resolution, string? landma
 
     public List<string> Used { get; } = [];
     public List<(string Path, string Reason)> Rejected { get; } = [];
-
-    private static RgbImage CentreSquare(RgbImage photo)
-    {
-        int side = Math.Min(photo.Width, photo.Height), x0 = (photo.Width - side) / 2, y0 = (photo.Height - side) / 2;
-        var square = new RgbImage(side, side);
-        for (int y = 0; y < side; y++) photo.Row(y0 + y).Slice(x0 * 3, side * 3).CopyTo(square.Row(y));
-        return square;
-    }
 
     public Tensor Load(IReadOnlyList<string> paths)
     {
@@ -43,7 +36,9 @@ public sealed class EditPhotoLoader(string align, int resolution, string? landma
                 }
                 else
                 {
-                    input = Resampler.Resize(CentreSquare(photo), resolution, resolution);
+                    int side = Math.Min(photo.Width, photo.Height);
+                    // Unlike ingest, a photo smaller than the model is upscaled rather than rejected.
+                    input = Resampler.Resize(SquareCrop.Crop(photo, (photo.Width - side) / 2, (photo.Height - side) / 2, side, side), resolution, resolution);
                 }
                 images.Add(input);
                 Used.Add(path);
