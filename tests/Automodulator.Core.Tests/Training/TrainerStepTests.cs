@@ -115,4 +115,22 @@ public class TrainerStepTests
         Assert.True(double.IsFinite(values!["enc.l_inv"]));
         Assert.DoesNotContain("enc.recon", values.Keys);
     }
+
+    [Fact]
+    public void Decoder_learns_reconstruction_changes_the_decoder_update_but_not_the_encoder_update()
+    {
+        var data = new SyntheticFaceSet(24);
+        var options = TrainingFixtures.Tiny(distance: "l1");
+        using var plain = Trainer.Create(options);
+        using var cotrained = Trainer.Create(options with { Objective = options.Objective with { DecoderLearnsReconstruction = true } });
+        using var batch = TrainingFixtures.Batches(options, data).First();
+        plain.Step(batch).Dispose();
+        cotrained.Step(batch).Dispose();
+        var a = All(plain);
+        var b = All(cotrained);
+        // The encoder step's objective is unchanged; only θ also follows λ_X·d_X(x, θ(φ(x))).
+        Assert.Empty(a.Keys.Where(k => k.StartsWith("encoder.") && !a[k].allclose(b[k], 0, 0)));
+        Assert.False(a["decoder.to_rgb.4x4.weight"].allclose(b["decoder.to_rgb.4x4.weight"], 0, 0));
+        Assert.False(a["decoder.blocks.4x4.adains.0.style.weight"].allclose(b["decoder.blocks.4x4.adains.0.style.weight"], 0, 0));
+    }
 }
