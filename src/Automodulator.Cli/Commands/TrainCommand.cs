@@ -22,8 +22,8 @@ public static class TrainCommand
         var config = new Option<string?>("--config") { Description = "A JSON file of training options (the format of a run's options.json); flags given as well override it." };
         var preset = new Option<string>("--preset") { Description = $"Model preset: {string.Join(", ", ModelPresets.List().Select(p => p.Name))}.", DefaultValueFactory = _ => "small32" };
         var schedule = new Option<string>("--schedule") { Description = $"Schedule preset: {string.Join(", ", SchedulePresets.List().Select(p => p.Name))}.", DefaultValueFactory = _ => "cpu-small32" };
-        var objective = new Option<string>("--objective") { Description = "Loss weights and mixing: paper (default) or reference (the authors' public code; see docs/training.md).", DefaultValueFactory = _ => "paper" };
-        var distance = new Option<string>("--distance") { Description = "Reconstruction distance d_X: robust (Barron's adaptive loss) or l1.", DefaultValueFactory = _ => "robust" };
+        var objective = new Option<string>("--objective") { Description = "Loss weights and mixing: paper (default), reference (the authors' public code) or cpu-demo (short CPU runs); see docs/training.md.", DefaultValueFactory = _ => "paper" };
+        var distance = new Option<string>("--distance") { Description = "Reconstruction distance d_X: robust (Barron's adaptive loss) or l1 (default: the objective set's; robust for paper and reference)." };
         var invariance = new Option<bool>("--invariance") { Description = "Train the flip invariance L_inv (adds the extra 8×8 layer, layer noise off)." };
         var batch = new Option<int?>("--batch") { Description = "Batch size for every phase (overrides the schedule's)." };
         var samples = new Option<long?>("--samples-per-phase") { Description = "Samples of every phase (overrides the schedule's)." };
@@ -123,7 +123,7 @@ public static class TrainCommand
         if (!fromFile || given(preset)) o = o with { Model = ModelPresets.Get(r.GetValue(preset)!) };
         if (!fromFile || given(schedule)) o = o with { Schedule = SchedulePresets.Get(r.GetValue(schedule)!) };
         var obj = !fromFile || given(objective) ? ObjectiveOptions.Named(r.GetValue(objective)!) : o.Objective;
-        if (!fromFile || given(distance)) obj = obj with { ReconstructionDistance = r.GetValue(distance)!.ToLowerInvariant() };
+        if (given(distance)) obj = obj with { ReconstructionDistance = r.GetValue(distance)!.ToLowerInvariant() };
         if (given(invariance)) obj = obj with { Invariance = r.GetValue(invariance) };
         if (given(noNoise)) obj = obj with { LayerNoise = !r.GetValue(noNoise) };
         o = o with { Objective = obj };

@@ -21,6 +21,15 @@ public sealed record ObjectiveOptions
     /// </summary>
     public double ReconstructionWeightAfterFade { get; init; } = 1.0;
 
+    /// <summary>
+    /// Also train the decoder on the encoder step's reconstruction term λ_X·d_X(x, θ(φ(x))) (off in the paper and the
+    /// reference, where θ learns only from the latent terms). The gradient is the one the encoder step already
+    /// back-propagates through θ, so it costs only the decoder's weight gradients; it is applied with the decoder
+    /// step's update. A short CPU run needs it: the latent game alone takes far more than a few thousand iterations
+    /// before θ(φ(x)) looks like x (docs/training.md, "A CPU demo").
+    /// </summary>
+    public bool DecoderLearnsReconstruction { get; init; }
+
     /// <summary>Weight of the margin-clipped KL(φ(x)) − KL(φ(x̂)) in the encoder step (paper: 1; reference: 0.1).</summary>
     public double KlMarginWeight { get; init; } = 1.0;
 
@@ -89,11 +98,30 @@ public sealed record ObjectiveOptions
         ShareSamples = false,
     };
 
+    /// <summary>
+    /// A short CPU run (the demo, a few thousand iterations): the reference code's weights (KL 0.1, λ_Z = 100, the
+    /// KL difference clipped to [−M, M/2]) with d_X = L1 at the reference's L1 weight λ_X = 1. The robust loss starts
+    /// with scale c = 1, where its gradient on residuals of ~0.1 is about a tenth of L1's, and its scale learns at the
+    /// optimiser's learning rate: over a few thousand steps the encoder's reconstruction signal stays too weak to
+    /// matter against the KL terms, and the latents collapse. With the paper's unit KL weights and margin 2 the KL game
+    /// alone dominates such a short run (measured: docs/training.md, "A CPU demo"). Shares samples as the paper set does.
+    /// </summary>
+    public static ObjectiveOptions CpuDemo() => Reference() with
+    {
+        OptionSet = "cpu-demo",
+        DecoderLearnsReconstruction = true,
+        ReconstructionDistance = "l1",
+        ReconstructionWeight = 1.0,
+        ReconstructionWeightAfterFade = 1.0,
+        ShareSamples = true,
+    };
+
     public static ObjectiveOptions Named(string name) => name.Trim().ToLowerInvariant() switch
     {
         "paper" => Paper(),
         "reference" => Reference(),
-        _ => throw new ArgumentException($"Unknown objective option set '{name}'. Use paper or reference."),
+        "cpu-demo" => CpuDemo(),
+        _ => throw new ArgumentException($"Unknown objective option set '{name}'. Use paper, reference or cpu-demo."),
     };
 
     public ObjectiveOptions Validate()

@@ -178,12 +178,12 @@ public sealed class Trainer : IDisposable
             // One decode serves both steps: its output (detached) is the encoder step's x̂, and its graph is kept
             // for the decoder step's backward. Saves the separate no-gradient decode of the fakes.
             var shared = GenerateForDecoderStep(b0, batch.Resolution, batch.Alpha);
-            EncoderStep(x, batch.Resolution, batch.Alpha, values, shared.Samples.detach());
+            EncoderStep(x, batch.Resolution, batch.Alpha, values, shared.Samples.detach(), decoderLearns: objective.DecoderLearnsReconstruction);
             DecoderStep(shared, batch.Resolution, batch.Alpha, values);
         }
         else
         {
-            if (encoder) EncoderStep(x, batch.Resolution, batch.Alpha, values, null);
+            if (encoder) EncoderStep(x, batch.Resolution, batch.Alpha, values, null, decoderLearns: decoder && objective.DecoderLearnsReconstruction);
             if (decoder) DecoderStep(GenerateForDecoderStep(b0, batch.Resolution, batch.Alpha), batch.Resolution, batch.Alpha, values);
         }
         _encoderOptimizer.SetRequiresGrad(false);
@@ -202,7 +202,11 @@ public sealed class Trainer : IDisposable
     /// <summary>
     /// L_φ = max(−M, KL(φ(x)) − KL(φ(x̂))) + λ_X·d_X(x, θ(φ(x))) (or L_inv on flip pairs); updates φ and the robust loss.
     /// </summary>
-    private void EncoderStep(Tensor x, int res, double alpha, List<Tensor> values, Tensor? sharedFakes)
+    /// <param name="decoderLearns">
+    /// Keep the decoder's gradients of the reconstruction (or L_inv) term; the decoder step that follows applies them
+    /// (<see cref="ObjectiveOptions.DecoderLearnsReconstruction"/>).
+    /// </param>
+    private void EncoderStep(Tensor x, int res, double alpha, List<Tensor> values, Tensor? sharedFakes, bool decoderLearns)
     {
         var objective = Options.Objective;
         int b = (int)x.shape[0];
@@ -225,6 +229,8 @@ public sealed class Trainer : IDisposable
         var realLatents = latents[..b];
         var fakeLatents = latents[b..];
         Tensor? reconstruction = null, swapped = null;
+        // Only the reconstruction decode below tracks decoder gradients; the KL terms never reach θ.
+        if (decoderLearns) _decoderOptimizer.SetRequiresGrad(true);
         if (objective.Invariance)
         {
             int half = b / 2, k = Math.Min(objective.InvarianceSplitLayer, layers);
@@ -247,6 +253,7 @@ public sealed class Trainer : IDisposable
             loss.backward();
             _encoderOptimizer.Step();
         }
+        _decoderOptimizer.SetRequiresGrad(false);
         using (no_grad())
         {
             values.Add(loss.detach());

@@ -115,4 +115,32 @@ public class TrainerStepTests
         Assert.True(double.IsFinite(values!["enc.l_inv"]));
         Assert.DoesNotContain("enc.recon", values.Keys);
     }
+
+    [Fact]
+    public void Decoder_learns_reconstruction_changes_the_decoder_update_but_not_the_encoder_update()
+    {
+        var data = new SyntheticFaceSet(24);
+        var options = TrainingFixtures.Tiny();
+        using var plain = Trainer.Create(options);
+        using var cotrained = Trainer.Create(options with { Objective = options.Objective with { DecoderLearnsReconstruction = true } });
+        var batches = TrainingFixtures.Batches(options, data).Take(3).ToList();
+        plain.Step(batches[0]).Dispose();
+        cotrained.Step(batches[0]).Dispose();
+        // The encoder step's objective is unchanged (both decoders were equal when it ran).
+        var a = All(plain);
+        var b = All(cotrained);
+        Assert.DoesNotContain(a.Keys, k => k.StartsWith("encoder.") && !a[k].allclose(b[k], 0, 0));
+        // θ also follows λ_X·d_X(x, θ(φ(x))). A few steps: Adam's first update (β1 = 0) is ±lr wherever the
+        // gradient is non-zero, whatever its size, so one step may not tell the two apart.
+        foreach (var batch in batches.Skip(1))
+        {
+            plain.Step(batch).Dispose();
+            cotrained.Step(batch).Dispose();
+        }
+        foreach (var batch in batches) batch.Dispose();
+        a = All(plain);
+        b = All(cotrained);
+        Assert.False(a["decoder.to_rgb.4x4.weight"].allclose(b["decoder.to_rgb.4x4.weight"], 0, 0));
+        Assert.False(a["decoder.blocks.4x4.adains.0.style.weight"].allclose(b["decoder.blocks.4x4.adains.0.style.weight"], 0, 0));
+    }
 }

@@ -10,10 +10,11 @@ namespace Automodulator.Hosting.Pipelines.Steps;
 /// <summary>
 /// kind "train": progressive training in the step folder (the same run as `automod train`); an interrupted step
 /// resumes from its newest intact checkpoint. Options: data ("synthetic" or a cache folder), syntheticCount, preset,
-/// schedule, samplesPerPhase, batch, objective (paper|reference), distance (robust|l1), invariance, noise, mirror,
-/// emaDecay, seed, checkpointEvery, keep, gridEvery, options (a JSON file in options.json format, overridden by the rest);
-/// plugin blocks on a pretrained base: baseModel (a model.amod; its configuration replaces preset, and the schedule
-/// defaults to finetune-R at its resolution), pluginBlocks ("TYPE@AFTER[:KEY]" or a list of them), trainOnly (all|plugins).
+/// schedule, samplesPerPhase, batch, objective (paper|reference|cpu-demo), distance (robust|l1; default the objective's),
+/// invariance, noise, mirror, emaDecay, seed, checkpointEvery, keep, gridEvery, options (a JSON file in options.json
+/// format, overridden by the rest); plugin blocks on a pretrained base: baseModel (a model.amod; its configuration
+/// replaces preset, and the schedule defaults to finetune-R at its resolution), pluginBlocks ("TYPE@AFTER[:KEY]" or a
+/// list of them), trainOnly (all|plugins).
 /// Output: model.amod (the EMA model), log.jsonl, grids/.
 /// </summary>
 public sealed class TrainStep : IPipelineStep
