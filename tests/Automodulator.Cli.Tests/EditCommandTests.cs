@@ -68,12 +68,7 @@ public sealed class EditCommandTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_dir, "d.json")));
     }
 
-    private static string SamplePlugins()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Automodulator.sln"))) return Path.Combine(d.FullName, "artifacts", "plugins");
-        throw new InvalidOperationException("repository root not found");
-    }
+    private static string SamplePlugins() => Automodulator.Tests.Shared.RepoPaths.SamplePlugins;
 
     private string Write(string name, int grey)
     {

@@ -10,12 +10,7 @@ public sealed class TorchSharpCompatTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Automodulator.sln"))) return d.FullName;
-        throw new InvalidOperationException("repository root not found");
-    }
+    private static string RepoRoot() => Automodulator.Tests.Shared.RepoPaths.Root();
 
     private static string OriginalLibrary()
     {

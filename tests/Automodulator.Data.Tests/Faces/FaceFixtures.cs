@@ -83,22 +83,7 @@ internal static class FaceFixtures
         return r;
     }
 
-    /// <summary>A picture with no face: smooth gradients, a few flat shapes and mild noise.</summary>
-    public static RgbImage FaceFree(int w = 400, int h = 300)
-    {
-        var r = new RgbImage(w, h);
-        var rng = new Random(7);
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-            {
-                int o = (y * w + x) * 3;
-                bool block = (x / 80 + y / 60) % 3 == 0;
-                r.Pixels[o] = (byte)Math.Clamp(x * 200 / w + rng.Next(-6, 7) + (block ? 30 : 0), 0, 255);
-                r.Pixels[o + 1] = (byte)Math.Clamp(y * 180 / h + rng.Next(-6, 7), 0, 255);
-                r.Pixels[o + 2] = (byte)Math.Clamp(120 + rng.Next(-6, 7) - (block ? 40 : 0), 0, 255);
-            }
-        return r;
-    }
+    public static RgbImage FaceFree(int w = 400, int h = 300) => Automodulator.Tests.Shared.TestImages.FaceFree(w, h);
 
     public static Vector2 Mean(ReadOnlySpan<Vector2> p)
     {

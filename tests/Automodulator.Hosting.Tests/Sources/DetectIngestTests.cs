@@ -27,22 +27,6 @@ public sealed class DetectIngestTests : IDisposable
     private static void Save(string path, RgbImage image, SKEncodedImageFormat format) =>
         File.WriteAllBytes(path, Hosting.Tests.Fixtures.Encode(image, format, 95));
 
-    /// <summary>Gradients, flat blocks and mild noise: nothing a face detector should fire on.</summary>
-    private static RgbImage FaceFree(int w, int h)
-    {
-        var r = new RgbImage(w, h);
-        var rng = new Random(7);
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-            {
-                int o = (y * w + x) * 3;
-                bool block = (x / 80 + y / 60) % 3 == 0;
-                r.Pixels[o] = (byte)Math.Clamp(x * 200 / w + rng.Next(-6, 7) + (block ? 30 : 0), 0, 255);
-                r.Pixels[o + 1] = (byte)Math.Clamp(y * 180 / h + rng.Next(-6, 7), 0, 255);
-                r.Pixels[o + 2] = (byte)Math.Clamp(120 + rng.Next(-6, 7) - (block ? 40 : 0), 0, 255);
-            }
-        return r;
-    }
 
     private static Vector2 Mean(IReadOnlyList<Vector2> p, int from, int to)
     {
@@ -82,7 +66,7 @@ public sealed class DetectIngestTests : IDisposable
     {
         var astronaut = ImageDecoder.Decode(Path.Combine(Fixtures, "astronaut.png"));
         File.Copy(Path.Combine(Fixtures, "astronaut.png"), P("photos/a_portrait.png"));
-        Save(P("photos/b_landscape.jpg"), FaceFree(400, 300), SKEncodedImageFormat.Jpeg);
+        Save(P("photos/b_landscape.jpg"), Automodulator.Tests.Shared.TestImages.FaceFree(400, 300), SKEncodedImageFormat.Jpeg);
         // The portrait at half size: its face box (~44 px) is found but is below --min-face 64.
         Save(P("photos/c_tiny_face.png"), Resampler.DownscaleByInteger(astronaut, 2), SKEncodedImageFormat.Png);
 
