@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Automodulator.Hosting.Training;
+using Automodulator.Core.Layers;
 using Automodulator.Core.Model;
 using Automodulator.Core.Training;
 using static TorchSharp.torch;
@@ -24,16 +25,18 @@ public static class BenchTrainCommand
         var iterations = new Option<int>("--iterations") { Description = "Timed iterations per resolution (after 3 warm-up ones).", DefaultValueFactory = _ => 20 };
         var distance = new Option<string>("--distance") { Description = "robust or l1.", DefaultValueFactory = _ => "robust" };
         var objective = new Option<string>("--objective") { Description = "paper or reference option set.", DefaultValueFactory = _ => "paper" };
+        var precision = new Option<string>("--precision") { Description = "Convolution operands: fp32, bf16 (mixed precision) or auto (bf16 where the CPU has AVX512-BF16/AMX or on CUDA).", DefaultValueFactory = _ => "fp32" };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var cmd = new Command("train", "Benchmark training iterations (samples/s, share of time waiting on data).")
         {
-            preset, batch, resolutions, iterations, distance, objective, device, threads,
+            preset, batch, resolutions, iterations, distance, objective, precision, device, threads,
         };
         cmd.SetAction(r =>
         {
             var dev = CommonOptions.ResolveDevice(r.GetValue(device)!, r.GetValue(threads));
             var model = ModelPresets.Get(r.GetValue(preset)!);
+            var convPrecision = PrecisionConv.Parse(r.GetValue(precision)!, dev);
             int b = r.GetValue(batch), n = r.GetValue(iterations);
             if (b < 2 || n < 1) throw new ArgumentException("--batch must be ≥ 2 and --iterations ≥ 1.");
             var resList = r.GetValue(resolutions)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -44,7 +47,7 @@ public static class BenchTrainCommand
             long parameters;
             using (var net = AutomodulatorNetwork.Create(model, 0)) parameters = net.parameters().Sum(p => p.NumberOfElements);
             Console.WriteLine($"bench train: preset {model.Preset} ({parameters / 1e6:F2} M parameters, z {model.LatentDim}), batch {b}, " +
-                              $"d_X {r.GetValue(distance)}, objective {r.GetValue(objective)}, device {dev}, threads {get_num_threads()}");
+                              $"d_X {r.GetValue(distance)}, objective {r.GetValue(objective)}, convolutions {convPrecision}, device {dev}, threads {get_num_threads()}");
             Console.WriteLine("resolution | s/iteration | samples/s | data wait | CPU s/iteration");
             foreach (var res in resList)
             {
@@ -60,6 +63,7 @@ public static class BenchTrainCommand
                     Schedule = new ProgressiveSchedule { Name = "bench", Phases = [new SchedulePhase(res, (long)(n + 3) * b, 0, b, 0.0005, 0.5)] },
                     Objective = ObjectiveOptions.Named(r.GetValue(objective)!) with { ReconstructionDistance = r.GetValue(distance)! },
                     HeldOutImages = 0,
+                    Precision = convPrecision,
                 }.Resolve();
                 var (seconds, wait, cpu) = Measure(options, set, dev, n);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

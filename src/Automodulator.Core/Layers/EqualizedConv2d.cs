@@ -9,7 +9,7 @@ namespace Automodulator.Core.Layers;
 /// N(0, 1) and scaled at run time by gain/√fan_in, so Adam's per-parameter step is the same for every layer.
 /// The scale is a constant multiply in forward (no hooks), so the stored weight stays the trained parameter.
 /// </summary>
-public sealed class EqualizedConv2d : nn.Module<Tensor, Tensor>
+public sealed class EqualizedConv2d : nn.Module<Tensor, Tensor>, IPrecisionSwitchable
 {
     private readonly Parameter weight;
     private readonly Parameter? bias;
@@ -41,6 +41,9 @@ public sealed class EqualizedConv2d : nn.Module<Tensor, Tensor>
     /// <summary>The weight the convolution actually uses.</summary>
     public Tensor EffectiveWeight() => weight * WeightScale;
 
+    /// <summary>Operand precision; 1×1 convolutions (toRGB) always run in float32.</summary>
+    public ConvPrecision Precision { get; set; }
+
     public override Tensor forward(Tensor x) =>
-        nn.functional.conv2d(x, weight * WeightScale, bias, padding: [_padding, _padding]);
+        PrecisionConv.Conv2d(x, weight * WeightScale, bias, _padding, KernelSize > 1 ? Precision : ConvPrecision.Float32);
 }

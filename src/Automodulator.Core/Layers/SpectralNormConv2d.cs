@@ -10,7 +10,7 @@ namespace Automodulator.Core.Layers;
 /// forward pass runs <see cref="PowerIterations"/> iterations under no_grad and σ = uᵀWv carries the gradient.
 /// u, v and the last σ are buffers, so a saved model evaluates exactly as it did before saving.
 /// </summary>
-public sealed class SpectralNormConv2d : nn.Module<Tensor, Tensor>
+public sealed class SpectralNormConv2d : nn.Module<Tensor, Tensor>, IPrecisionSwitchable
 {
     private readonly Parameter weight;
     private readonly Parameter bias;
@@ -81,6 +81,8 @@ public sealed class SpectralNormConv2d : nn.Module<Tensor, Tensor>
         return weight / sigma;
     }
 
-    public override Tensor forward(Tensor x) =>
-        nn.functional.conv2d(x, NormalizedWeight(), bias, padding: [_padding, _padding]);
+    /// <summary>Operand precision of the convolution (σ and the weight division stay float32).</summary>
+    public ConvPrecision Precision { get; set; }
+
+    public override Tensor forward(Tensor x) => PrecisionConv.Conv2d(x, NormalizedWeight(), bias, _padding, Precision);
 }

@@ -1,4 +1,5 @@
 using Automodulator.Abstractions;
+using Automodulator.Core.Layers;
 using Automodulator.Core.Registry;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -36,6 +37,15 @@ public sealed class AutomodulatorNetwork : nn.Module
     {
         manual_seed(seed);
         return new AutomodulatorNetwork(config, registry);
+    }
+
+    /// <summary>
+    /// Operand precision of every built-in spatial convolution (encoder and decoder). Plugin blocks keep their own.
+    /// </summary>
+    public ConvPrecision ConvPrecision
+    {
+        get => modules().OfType<IPrecisionSwitchable>().Select(m => m.Precision).FirstOrDefault();
+        set { foreach (var m in modules().OfType<IPrecisionSwitchable>()) m.Precision = value; }
     }
 
     /// <summary>True for parameters that belong to a plugin block (state-dict name under decoder.blocks.KEY.).</summary>

@@ -1,0 +1,72 @@
+using System.Text.Json.Serialization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Automodulator.Core.Layers;
+
+/// <summary>Operand precision of the model's spatial (3×3 and 4×4) convolutions.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ConvPrecision>))]
+public enum ConvPrecision
+{
+    /// <summary>Everything in float32, as the paper's code does.</summary>
+    Float32,
+
+    /// <summary>
+    /// Mixed precision: the convolution's input and weight are rounded to bfloat16 and oneDNN accumulates in float32;
+    /// the result comes back as float32, so parameters, optimiser state, normalisation and losses stay float32. CPUs
+    /// with AVX512-BF16 or AMX run these convolutions about 2× faster (measured: 3×3, 64 channels, batch 16, 32×32,
+    /// forward + backward, 1 thread: 51 → 22 ms).
+    /// </summary>
+    BFloat16,
+}
+
+/// <summary>A convolution layer whose operand precision the trainer can switch.</summary>
+public interface IPrecisionSwitchable
+{
+    ConvPrecision Precision { get; set; }
+}
+
+/// <summary>The convolution under a chosen operand precision, and what this machine supports.</summary>
+public static class PrecisionConv
+{
+    /// <summary>conv2d(x, w) + b with x and w rounded to bfloat16 when asked; the result is float32 either way.</summary>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, long padding, ConvPrecision precision)
+    {
+        if (precision == ConvPrecision.Float32 || x.dtype != ScalarType.Float32)
+            return nn.functional.conv2d(x, weight, bias, padding: [padding, padding]);
+        var y = nn.functional.conv2d(x.to(ScalarType.BFloat16), weight.to(ScalarType.BFloat16), padding: [padding, padding])
+            .to(ScalarType.Float32);
+        // The bias is added in float32 so that it is not rounded.
+        return bias is null ? y : y.add_(bias.view(1, -1, 1, 1));
+    }
+
+    /// <summary>
+    /// True when bfloat16 convolutions are fast here: a CUDA device, or a CPU that lists avx512_bf16 or amx_bf16
+    /// (elsewhere oneDNN emulates bfloat16 and it is slower than float32).
+    /// </summary>
+    public static bool IsFast(Device device) => device.type == DeviceType.CUDA || CpuHasBFloat16();
+
+    private static readonly Lazy<bool> _cpuBf16 = new(() =>
+    {
+        try
+        {
+            if (!OperatingSystem.IsLinux() || !File.Exists("/proc/cpuinfo")) return false;
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                if (line.StartsWith("flags", StringComparison.Ordinal))
+                    return line.Split(' ', '\t').Any(f => f is "avx512_bf16" or "amx_bf16");
+            return false;
+        }
+        catch (IOException) { return false; }
+    });
+
+    private static bool CpuHasBFloat16() => _cpuBf16.Value;
+
+    /// <summary>Parses "fp32", "bf16" or "auto" (bf16 where <see cref="IsFast"/>, else fp32).</summary>
+    public static ConvPrecision Parse(string text, Device device) => text.Trim().ToLowerInvariant() switch
+    {
+        "fp32" or "float32" => ConvPrecision.Float32,
+        "bf16" or "bfloat16" => ConvPrecision.BFloat16,
+        "auto" => IsFast(device) ? ConvPrecision.BFloat16 : ConvPrecision.Float32,
+        _ => throw new ArgumentException($"Unknown precision '{text}': use fp32, bf16 or auto."),
+    };
+}
