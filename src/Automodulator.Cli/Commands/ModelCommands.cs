@@ -18,6 +18,7 @@ public static class ModelCommands
         {
             using var net = CommonOptions.LoadModel(r.GetValue(preset), r.GetValue(checkpoint), 0);
             Print(ModelSummary.Of(net), Console.Out);
+            PrintLineage(net, Console.Out);
             return 0;
         });
 
@@ -33,6 +34,26 @@ public static class ModelCommands
         });
 
         return new Command("model", "Inspect model configurations and checkpoints.") { info, presets, ModelBenchCommand.Create(), ModelInitCommand.Create() };
+    }
+
+    /// <summary>
+    /// Blocks added on a pretrained base (inserted plugin blocks, appended levels) and whether the base part, its tensors
+    /// taken by name, still has the recorded identity.
+    /// </summary>
+    public static void PrintLineage(AutomodulatorNetwork net, TextWriter o)
+    {
+        var c = net.Config;
+        if (c.PluginBlocks.Length == 0 && c.AppendedBlocks.Length == 0 && c.BaseIdentity is null) return;
+        o.WriteLine();
+        foreach (var p in c.PluginBlocks)
+            o.WriteLine($"  plugin block  {p.Key}: {p.Type} from {p.Plugin}, after {p.After}");
+        foreach (var a in c.AppendedBlocks)
+            o.WriteLine($"  appended      {a.Key}: {a.Type} from {a.Plugin}, grown from {a.Resolution / 2}×{a.Resolution / 2}");
+        if (c.BaseIdentity is { } identity)
+        {
+            bool intact = Automodulator.Core.Checkpoints.ModelCheckpoint.BaseIdentityOf(net) == identity;
+            o.WriteLine($"  base identity {identity} ({(intact ? "the base tensors are unchanged" : "the base tensors were trained further")})");
+        }
     }
 
     public static void Print(ModelSummary s, TextWriter o)
