@@ -10,13 +10,15 @@ public static class ModelCommands
     {
         var preset = CommonOptions.Preset();
         var checkpoint = CommonOptions.Checkpoint();
-        var info = new Command("info", "Layers, parameter counts per block and per-layer style widths of a preset or checkpoint.")
+        var plugins = PluginsCommand.PluginDirs();
+        var info = new Command("info", "Layers, parameter counts per block and per-layer style widths of a preset or checkpoint; blocks added on a base and the base's identity.")
         {
-            preset, checkpoint,
+            preset, checkpoint, plugins,
         };
         info.SetAction(r =>
         {
-            using var net = CommonOptions.LoadModel(r.GetValue(preset), r.GetValue(checkpoint), 0);
+            var registry = r.GetValue(checkpoint) is null ? null : PluginsCommand.LoadRegistry(r.GetValue(plugins)!).Registry;
+            using var net = CommonOptions.LoadModel(r.GetValue(preset), r.GetValue(checkpoint), 0, registry);
             Print(ModelSummary.Of(net), Console.Out);
             PrintLineage(net, Console.Out);
             return 0;

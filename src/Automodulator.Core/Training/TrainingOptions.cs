@@ -84,6 +84,7 @@ public sealed record TrainingOptions
     {
         Schedule.Validate();
         Objective.Validate();
+        if (AppendBlock is not null && BaseModel is null) throw new ArgumentException("Appending a block needs a base model to grow (--base-model M.amod).");
         var model = Model;
         if (Objective.Invariance && model.ExtraLayerResolution is null)
             model = model with { ExtraLayerResolution = 8 };
@@ -106,7 +107,6 @@ public sealed record TrainingOptions
             throw new ArgumentException("Training only plugins needs a base model (--base-model) and at least one new block (--plugin-block TYPE@AFTER or --append-block TYPE).");
         if (AppendBlock is not null)
         {
-            if (BaseModel is null) throw new ArgumentException("Appending a block needs a base model to grow (--base-model M.amod).");
             // The model here is already grown to 2R (PluginTraining.ResolveModel); the first phase fades in from R.
             int r = model.MaxResolution / 2;
             if (Schedule.StartResolution != r || Schedule.Phases[0].Resolution != model.MaxResolution)
