@@ -31,7 +31,11 @@ public abstract class ModulatedBlock : nn.Module<Tensor, IReadOnlyList<Tensor>, 
     /// <summary>Width of each layer's style (its AdaIN affine output, 2C for C channels).</summary>
     public abstract IReadOnlyList<int> StyleWidths { get; }
 
-    /// <summary>Per-pixel layer noise on or off (off for evaluation and while L_inv trains).</summary>
+    /// <summary>
+    /// Per-pixel layer noise on or off (off for evaluation and while L_inv trains). Draw it with
+    /// <see cref="LayerNoiseSource.Like"/> (the trainer's seeded generator), never from torch's default generator, so
+    /// a resumed run repeats an unbroken one.
+    /// </summary>
     public bool NoiseEnabled { get; set; } = true;
 
     /// <summary>Runs the first <paramref name="layerCount"/> layers with <paramref name="styles"/>[i] driving layer i.</summary>

@@ -34,6 +34,37 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Train_appends_a_plugin_level_on_a_base_model_and_info_shows_the_grown_model()
+    {
+        string[] common = ["--device", "cpu", "--threads", "1"];
+        var init = AutomodRunner.Run(["model", "init", "--out", _dir, "--preset", "tiny16", .. common]);
+        Assert.Equal(0, init.ExitCode);
+        var baseModel = Path.Combine(_dir, "model.amod");
+        var run = Path.Combine(_dir, "append");
+        var r = AutomodRunner.Run(["train", "--base-model", baseModel, "--append-block", "modulated-residual", "--append-channels", "8",
+            "--train-only", "plugins", "--plugins", Automodulator.Tests.Shared.RepoPaths.SamplePlugins, "--samples-per-phase", "8", "--batch", "4",
+            "--synthetic-count", "14", "--out", run, .. common]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("appended 32x32 block (modulated-residual, fading in from 16×16)", r.Stdout);
+        Assert.Contains("\"append-32\"", File.ReadAllText(Path.Combine(run, "options.json")));
+
+        var info = AutomodRunner.Run("model", "info", "--checkpoint", Path.Combine(run, "model.amod"), "--plugins", Automodulator.Tests.Shared.RepoPaths.SamplePlugins);
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        Assert.Contains("up to 32×32", info.Stdout);
+        Assert.Contains("decoder channels (4×4 up): 16,16,16,8", info.Stdout);
+        Assert.Contains("appended      32x32: modulated-residual from ModulatedResidual, grown from 16×16", info.Stdout);
+        Assert.Contains("the base tensors are unchanged", info.Stdout);
+
+        // Without the plugin the grown model names what is missing; without a base there is nothing to grow.
+        var missing = AutomodRunner.Run("model", "info", "--checkpoint", Path.Combine(run, "model.amod"));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("plugin 'ModulatedResidual'", missing.Stderr);
+        var noBase = AutomodRunner.Run(["train", "--preset", "tiny16", "--append-block", "builtin", "--out", Path.Combine(_dir, "x"), .. common]);
+        Assert.Equal(2, noBase.ExitCode);
+        Assert.Contains("--base-model", noBase.Stderr);
+    }
+
+    [Fact]
     public void Train_refuses_a_folder_that_already_holds_a_run()
     {
         var run = Path.Combine(_dir, "busy");

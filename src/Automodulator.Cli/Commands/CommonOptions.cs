@@ -38,11 +38,12 @@ public static class CommonOptions
     };
 
     /// <summary>Loads a checkpoint, or builds a freshly initialised model from a preset.</summary>
-    public static AutomodulatorNetwork LoadModel(string? preset, string? checkpoint, long seed)
+    /// <param name="registry">Supplies plugin block types a checkpoint needs (built-ins only when null).</param>
+    public static AutomodulatorNetwork LoadModel(string? preset, string? checkpoint, long seed, Automodulator.Core.Registry.ComponentRegistry? registry = null)
     {
         if (checkpoint is not null && preset is not null)
             throw new ArgumentException("Give either --preset or --checkpoint, not both.");
-        if (checkpoint is not null) return ModelCheckpoint.Load(checkpoint);
+        if (checkpoint is not null) return ModelCheckpoint.Load(checkpoint, registry);
         if (preset is null)
             throw new ArgumentException("Give --preset NAME or --checkpoint FILE. Presets: " + string.Join(", ", ModelPresets.List().Select(p => p.Name)) + ".");
         return AutomodulatorNetwork.Create(ModelPresets.Get(preset), seed);

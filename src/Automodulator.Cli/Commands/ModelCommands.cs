@@ -10,14 +10,17 @@ public static class ModelCommands
     {
         var preset = CommonOptions.Preset();
         var checkpoint = CommonOptions.Checkpoint();
-        var info = new Command("info", "Layers, parameter counts per block and per-layer style widths of a preset or checkpoint.")
+        var plugins = PluginsCommand.PluginDirs();
+        var info = new Command("info", "Layers, parameter counts per block and per-layer style widths of a preset or checkpoint; blocks added on a base and the base's identity.")
         {
-            preset, checkpoint,
+            preset, checkpoint, plugins,
         };
         info.SetAction(r =>
         {
-            using var net = CommonOptions.LoadModel(r.GetValue(preset), r.GetValue(checkpoint), 0);
+            var registry = r.GetValue(checkpoint) is null ? null : PluginsCommand.LoadRegistry(r.GetValue(plugins)!).Registry;
+            using var net = CommonOptions.LoadModel(r.GetValue(preset), r.GetValue(checkpoint), 0, registry);
             Print(ModelSummary.Of(net), Console.Out);
+            PrintLineage(net, Console.Out);
             return 0;
         });
 
@@ -33,6 +36,26 @@ public static class ModelCommands
         });
 
         return new Command("model", "Inspect model configurations and checkpoints.") { info, presets, ModelBenchCommand.Create(), ModelInitCommand.Create() };
+    }
+
+    /// <summary>
+    /// Blocks added on a pretrained base (inserted plugin blocks, appended levels) and whether the base part, its tensors
+    /// taken by name, still has the recorded identity.
+    /// </summary>
+    public static void PrintLineage(AutomodulatorNetwork net, TextWriter o)
+    {
+        var c = net.Config;
+        if (c.PluginBlocks.Length == 0 && c.AppendedBlocks.Length == 0 && c.BaseIdentity is null) return;
+        o.WriteLine();
+        foreach (var p in c.PluginBlocks)
+            o.WriteLine($"  plugin block  {p.Key}: {p.Type} from {p.Plugin}, after {p.After}");
+        foreach (var a in c.AppendedBlocks)
+            o.WriteLine($"  appended      {a.Key}: {a.Type} from {a.Plugin}, grown from {a.Resolution / 2}×{a.Resolution / 2}");
+        if (c.BaseIdentity is { } identity)
+        {
+            bool intact = Automodulator.Core.Checkpoints.ModelCheckpoint.BaseIdentityOf(net) == identity;
+            o.WriteLine($"  base identity {identity} ({(intact ? "the base tensors are unchanged" : "the base tensors were trained further")})");
+        }
     }
 
     public static void Print(ModelSummary s, TextWriter o)

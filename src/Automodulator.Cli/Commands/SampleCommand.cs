@@ -19,14 +19,16 @@ public static class SampleCommand
         var count = new Option<int>("--count") { Description = "Number of samples.", DefaultValueFactory = _ => 16 };
         var resolution = new Option<int>("--resolution") { Description = "Output resolution (default: the model's largest)." };
         var output = new Option<string>("--out") { Description = "PNG file to write.", DefaultValueFactory = _ => "samples.png" };
+        var plugins = PluginsCommand.PluginDirs();
         var cmd = new Command("sample", "Decode random latents (z on the unit sphere) to a PNG grid.")
         {
-            preset, checkpoint, seed, device, threads, count, resolution, output,
+            preset, checkpoint, seed, device, threads, count, resolution, output, plugins,
         };
         cmd.SetAction(r =>
         {
             var dev = CommonOptions.ResolveDevice(r.GetValue(device)!, r.GetValue(threads));
-            using var net = CommonOptions.LoadModel(r.GetValue(preset), r.GetValue(checkpoint), r.GetValue(seed));
+            var registry = r.GetValue(checkpoint) is null ? null : PluginsCommand.LoadRegistry(r.GetValue(plugins)!).Registry;
+            using var net = CommonOptions.LoadModel(r.GetValue(preset), r.GetValue(checkpoint), r.GetValue(seed), registry);
             int n = r.GetValue(count);
             if (n < 1) throw new ArgumentException("--count must be at least 1.");
             int res = r.GetValue(resolution) is > 0 and var v ? v : net.Config.MaxResolution;

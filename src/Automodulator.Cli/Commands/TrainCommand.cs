@@ -41,16 +41,18 @@ public static class TrainCommand
         var data = new Option<string>("--data") { Description = "Training data: synthetic (procedural faces) or a cache folder.", DefaultValueFactory = _ => "synthetic" };
         var syntheticCount = new Option<int>("--synthetic-count") { Description = "Number of synthetic faces (with --data synthetic).", DefaultValueFactory = _ => 10_000 };
         var maxIterations = new Option<long?>("--max-iterations") { Description = "Stop (with a checkpoint) after this many iterations." };
-        var baseModel = new Option<string?>("--base-model") { Description = "Start from this trained model.amod (its configuration and weights; --preset does not apply). The schedule defaults to finetune-R at its resolution." };
+        var baseModel = new Option<string?>("--base-model") { Description = "Start from this trained model.amod (its configuration and weights; --preset does not apply). The schedule defaults to finetune-R at its resolution (append-2R with --append-block)." };
         var pluginBlock = new Option<string[]>("--plugin-block") { Description = "Insert a plugin decoder block: TYPE@AFTER[:KEY], e.g. modulated-residual@16x16 (repeatable).", DefaultValueFactory = _ => [] };
-        var trainOnly = new Option<string?>("--train-only") { Description = "all (default) or plugins: train only the inserted plugin blocks; the base stays bit-identical." };
+        var appendBlock = new Option<string?>("--append-block") { Description = "Append a new resolution level on the base model (R → 2R): builtin (the core's modulated-conv block) or a plugin block type, e.g. modulated-residual. The schedule defaults to append-2R (fades in from R)." };
+        var appendChannels = new Option<int?>("--append-channels") { Description = "Channel width of the appended level, encoder and decoder (default: the base's top-level widths)." };
+        var trainOnly = new Option<string?>("--train-only") { Description = "all (default) or plugins: train only what the run adds (inserted plugin blocks, the appended level); the base stays bit-identical." };
         var plugins = PluginsCommand.PluginDirs();
 
         var cmd = new Command("train", "Train an automodulator progressively; stop any time (Ctrl+C) and --resume exactly where it stopped.")
         {
             config, preset, schedule, objective, distance, invariance, batch, samples, ema, checkpointEvery, keep, gridEvery,
             noMirror, noNoise, seed, device, threads, output, resume, data, syntheticCount, maxIterations,
-            baseModel, pluginBlock, trainOnly, plugins,
+            baseModel, pluginBlock, appendBlock, appendChannels, trainOnly, plugins,
         };
         cmd.SetAction(r =>
         {
@@ -73,8 +75,8 @@ public static class TrainCommand
                 TrainingRun run;
                 if (r.GetValue(resume) is { } resumeDir)
                 {
-                    if (Given(output) || Given(config) || Given(baseModel) || Given(pluginBlock) || Given(trainOnly))
-                        throw new ArgumentException("--resume continues a run with its own options; leave out --out, --config, --base-model, --plugin-block and --train-only.");
+                    if (Given(output) || Given(config) || Given(baseModel) || Given(pluginBlock) || Given(appendBlock) || Given(appendChannels) || Given(trainOnly))
+                        throw new ArgumentException("--resume continues a run with its own options; leave out --out, --config, --base-model, --plugin-block, --append-block, --append-channels and --train-only.");
                     var saved = JsonSerializer.Deserialize<TrainingOptions>(File.ReadAllText(new RunFolder(resumeDir).OptionsFile), Json)
                                 ?? throw new ArgumentException($"{resumeDir}/options.json is empty.");
                     run = TrainingRun.Resume(resumeDir, OpenData(r.GetValue(data)!, r.GetValue(syntheticCount), saved), dev, monitor, registry: registry);
@@ -82,7 +84,7 @@ public static class TrainCommand
                 else
                 {
                     var options = Build(r, config, preset, schedule, objective, distance, invariance, batch, samples, ema, checkpointEvery, keep,
-                        gridEvery, noMirror, noNoise, seed, baseModel, pluginBlock, trainOnly, registry, Given).Resolve();
+                        gridEvery, noMirror, noNoise, seed, baseModel, pluginBlock, appendBlock, appendChannels, trainOnly, registry, Given).Resolve();
                     var dir = r.GetValue(output) ?? Path.Combine("runs", "train");
                     var set = OpenData(r.GetValue(data)!, r.GetValue(syntheticCount), options);
                     monitor.OnMessage($"training {options.Model.Preset ?? "custom"} model ({options.Model.MaxResolution}×{options.Model.MaxResolution}, z {options.Model.LatentDim}) " +
@@ -107,8 +109,8 @@ public static class TrainCommand
     private static TrainingOptions Build(ParseResult r, Option<string?> config, Option<string> preset, Option<string> schedule,
         Option<string> objective, Option<string> distance, Option<bool> invariance, Option<int?> batch, Option<long?> samples,
         Option<double?> ema, Option<long?> checkpointEvery, Option<int?> keep, Option<long?> gridEvery, Option<bool> noMirror,
-        Option<bool> noNoise, Option<long> seed, Option<string?> baseModel, Option<string[]> pluginBlock, Option<string?> trainOnly,
-        ComponentRegistry registry, Func<Option, bool> given)
+        Option<bool> noNoise, Option<long> seed, Option<string?> baseModel, Option<string[]> pluginBlock, Option<string?> appendBlock,
+        Option<int?> appendChannels, Option<string?> trainOnly, ComponentRegistry registry, Func<Option, bool> given)
     {
         TrainingOptions o;
         if (r.GetValue(config) is { } file)
@@ -134,13 +136,15 @@ public static class TrainCommand
             o = o with { BaseModel = Path.GetFullPath(basePath) };
         }
         if (given(pluginBlock)) o = o with { PluginBlocks = r.GetValue(pluginBlock)!.Select(PluginBlockRequest.Parse).ToArray() };
+        if (r.GetValue(appendBlock) is { } append) o = o with { AppendBlock = AppendBlockRequest.Parse(append, r.GetValue(appendChannels)) };
+        else if (given(appendChannels)) throw new ArgumentException("--append-channels sets the width of an appended level; give --append-block TYPE too.");
         if (r.GetValue(trainOnly) is { } only) o = o with { TrainOnly = only.ToLowerInvariant() };
         if (o.BaseModel is not null || o.PluginBlocks.Length > 0)
         {
-            // The model is the base's (plus the plugin blocks): resolve it now, so the data and schedule fit its resolution.
+            // The model is the base's (grown, plus the plugin blocks): resolve it now, so the data and schedule fit its resolution.
             o = PluginTraining.ResolveModel(o, registry);
             if (o.BaseModel is not null && !given(schedule) && !fromFile)
-                o = o with { Schedule = FineTuneSchedule.Create(o.Model.MaxResolution) };
+                o = o with { Schedule = o.AppendBlock is null ? FineTuneSchedule.Create(o.Model.MaxResolution) : FineTuneSchedule.Append(o.Model.MaxResolution) };
         }
         if (r.GetValue(batch) is { } b) o = o with { Schedule = o.Schedule with { Phases = o.Schedule.Phases.Select(p => p with { BatchSize = b }).ToList() } };
         if (r.GetValue(samples) is { } s) o = o with { Schedule = o.Schedule with { Phases = o.Schedule.Phases.Select(p => p with { Samples = s }).ToList() } };
@@ -161,6 +165,7 @@ public static class TrainCommand
         }
         if (!Directory.Exists(data))
             throw new DirectoryNotFoundException($"--data {data}: no such cache folder. Use --data synthetic or the folder of an `automod ingest` cache.");
-        return ImageSourceSet.Cache(data, options.Model.MaxResolution);
+        return ImageSourceSet.Cache(data, options.Model.MaxResolution,
+            options.AppendBlock is null ? null : $"the appended level trains at {options.Model.MaxResolution}×{options.Model.MaxResolution}");
     }
 }

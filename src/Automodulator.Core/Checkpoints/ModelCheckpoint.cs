@@ -59,6 +59,31 @@ public static class ModelCheckpoint
     /// </summary>
     public static string StateIdentity(nn.Module module) => StateIdentity(module.state_dict());
 
+    /// <summary>
+    /// The identity of <paramref name="net"/>'s base part, its tensors taken by name (everything but the blocks added on
+    /// top of the base, <see cref="AutomodulatorNetwork.BaseState"/>): equal to <see cref="ModelConfig.BaseIdentity"/>
+    /// exactly when every base tensor is still the base's, whatever was inserted or appended.
+    /// </summary>
+    public static string BaseIdentityOf(AutomodulatorNetwork net) => StateIdentity(net.BaseState());
+
+    /// <summary>
+    /// Names of <paramref name="baseNet"/>'s tensors that <paramref name="net"/> lacks or holds with another shape or other
+    /// bytes (empty: the base is intact in <paramref name="net"/>).
+    /// </summary>
+    public static IReadOnlyList<string> BaseDifferences(AutomodulatorNetwork net, AutomodulatorNetwork baseNet)
+    {
+        var state = net.state_dict();
+        var differ = new List<string>();
+        foreach (var (name, value) in baseNet.state_dict())
+        {
+            if (!state.TryGetValue(name, out var t) || !t.shape.SequenceEqual(value.shape)) { differ.Add(name); continue; }
+            using var a = t.detach().cpu().contiguous();
+            using var b = value.detach().cpu().contiguous();
+            if (a.dtype != b.dtype || !a.bytes.SequenceEqual(b.bytes)) differ.Add(name);
+        }
+        return differ;
+    }
+
     /// <summary>SHA-256 over named tensors (names, shapes and bytes, by name in ordinal order).</summary>
     public static string StateIdentity(IEnumerable<KeyValuePair<string, Tensor>> state)
     {

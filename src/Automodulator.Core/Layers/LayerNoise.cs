@@ -1,3 +1,4 @@
+using Automodulator.Abstractions;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -20,31 +21,19 @@ public sealed class LayerNoise : nn.Module<Tensor, Tensor>
 
     public bool Enabled { get; set; } = true;
 
-    [ThreadStatic] private static Generator? _generator;
-
     /// <summary>
-    /// Draws the noise of every <see cref="LayerNoise"/> on this thread from <paramref name="generator"/> until the
+    /// Draws the noise of every block on this thread (built-in and plugin) from <paramref name="generator"/> until the
     /// returned scope is disposed (the trainer's own seeded generator, so runs are reproducible even while other
-    /// threads use torch's default generator). Without a scope the default generator is used.
+    /// threads use torch's default generator). Without a scope the default generator is used. See <see cref="LayerNoiseSource"/>.
     /// </summary>
-    public static IDisposable UseGenerator(Generator generator)
-    {
-        var previous = _generator;
-        _generator = generator;
-        return new Restore(previous);
-    }
-
-    private sealed class Restore(Generator? previous) : IDisposable
-    {
-        public void Dispose() => _generator = previous;
-    }
+    public static IDisposable UseGenerator(Generator generator) => LayerNoiseSource.Use(generator);
 
     public Parameter Scale => scale;
 
     public override Tensor forward(Tensor x)
     {
         if (!Enabled) return x.alias();
-        using var noise = randn([x.shape[0], 1, x.shape[2], x.shape[3]], dtype: x.dtype, device: x.device, generator: _generator);
+        using var noise = LayerNoiseSource.Like(x);
         return x.addcmul(noise, scale, 1);
     }
 }

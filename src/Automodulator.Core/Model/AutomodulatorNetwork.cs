@@ -62,16 +62,45 @@ public sealed class AutomodulatorNetwork : nn.Module
     /// With <paramref name="pluginKeys"/> only those plugin blocks stay trainable (a base that already carries
     /// plugin blocks keeps them frozen). Returns the number of trainable parameters left.
     /// </summary>
-    public long FreezeBase(IReadOnlyCollection<string>? pluginKeys = null)
+    public long FreezeBase(IReadOnlyCollection<string>? pluginKeys = null) =>
+        FreezeAllBut(pluginKeys is null
+            ? Decoder.PluginPrefixes.Select(p => "decoder." + p).ToArray()
+            : pluginKeys.Select(k => $"decoder.blocks.{k}.").ToArray());
+
+    /// <summary>True when <paramref name="name"/> starts with one of <paramref name="prefixes"/> (state-dict prefixes ending in '.').</summary>
+    public static bool IsUnderAny(string name, IEnumerable<string> prefixes) =>
+        prefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal));
+
+    /// <summary>
+    /// Freezes every parameter except those under <paramref name="trainablePrefixes"/> (state-dict prefixes such as
+    /// "decoder.blocks.32x32."): the new blocks on a pretrained base, inserted or appended. Returns the number of
+    /// trainable parameters left.
+    /// </summary>
+    public long FreezeAllBut(IReadOnlyCollection<string> trainablePrefixes)
     {
         long trainable = 0;
         foreach (var (name, p) in named_parameters())
         {
-            bool plugin = pluginKeys is null ? IsPluginParameter(name) : IsUnder(name, pluginKeys);
-            p.requires_grad_(plugin);
-            if (plugin) trainable += p.NumberOfElements;
+            bool train = IsUnderAny(name, trainablePrefixes);
+            p.requires_grad_(train);
+            if (train) trainable += p.NumberOfElements;
         }
         return trainable;
+    }
+
+    /// <summary>
+    /// State-dict prefixes of what was added on top of the base named by <see cref="ModelConfig.BaseIdentity"/>:
+    /// <see cref="ModelConfig.AddedToBase"/>, or for models written before it was recorded, the plugin blocks.
+    /// </summary>
+    public IReadOnlyList<string> AddedToBasePrefixes => Config.AddedToBase.Length > 0
+        ? Config.AddedToBase
+        : Config.PluginBlocks.Select(p => $"decoder.blocks.{p.Key}.").ToArray();
+
+    /// <summary>The base's part of the state, by tensor name: every entry not under <see cref="AddedToBasePrefixes"/>.</summary>
+    public IEnumerable<KeyValuePair<string, Tensor>> BaseState()
+    {
+        var added = AddedToBasePrefixes;
+        return state_dict().Where(kv => !IsUnderAny(kv.Key, added));
     }
 
     /// <summary>A model view for edits: fixed resolution, α = 1, evaluation mode (noise off). Call under no_grad.</summary>

@@ -42,7 +42,11 @@ public sealed class Decoder : nn.Module<LayerLatents, DecodeSpec, Tensor>
                 inC = c;
                 upsample = false;
             }
-            AddBlock(Encoder.Key(res), res, new ModulatedConvBlock(Encoder.Key(res), inC, c, config.LatentDim, upsample, 2, config.LeakySlope));
+            // A level appended on a pretrained base may hold a plugin's block; the built-in one is built as any level.
+            var appended = config.AppendedAt(res);
+            AddBlock(Encoder.Key(res), res, appended is { IsBuiltIn: false }
+                ? CreateAppendedBlock(appended, inC, c, registry)
+                : new ModulatedConvBlock(Encoder.Key(res), inC, c, config.LatentDim, upsample, BuiltInLayers(appended), config.LeakySlope));
             to_rgb.Add(Encoder.Key(res), new EqualizedConv2d(Encoder.Key(res), c, 3, 1, gain: 1.0));
         }
         foreach (var plugin in config.PluginBlocks) InsertPluginBlock(plugin, registry);
@@ -64,6 +68,28 @@ public sealed class Decoder : nn.Module<LayerLatents, DecodeSpec, Tensor>
             throw new ArgumentException($"Plugin block '{plugin.Key}' ({plugin.Type}) must keep resolution and width {after.OutChannels} to follow '{plugin.After}'.");
         blocks.Insert(at + 1, (plugin.Key, block));
         _blockResolutions.Insert(at + 1, res);
+    }
+
+    /// <summary>Creates an appended level's block through the registry: it must upsample from the level below.</summary>
+    private ModulatedBlock CreateAppendedBlock(AppendedBlockConfig appended, int inChannels, int outChannels, ComponentRegistry? registry)
+    {
+        if (registry is null || !registry.HasBlock(appended.Type)) throw new MissingPluginException(appended);
+        var block = registry.CreateBlock(appended.Type, new BlockSpec(inChannels, outChannels, _config.LatentDim, true, appended.Resolution, appended.Options));
+        if (!block.Upsamples || block.InChannels != inChannels || block.OutChannels != outChannels || block.LatentDim != _config.LatentDim || block.LayerCount < 1)
+            throw new ArgumentException(
+                $"The appended {appended.Key} block ({appended.Type}) must upsample 2× from {inChannels} to {outChannels} channels with latents of width " +
+                $"{_config.LatentDim} and at least one layer; the plugin built one that upsamples: {block.Upsamples}, {block.InChannels} → {block.OutChannels} channels, " +
+                $"latent {block.LatentDim}, {block.LayerCount} layers.");
+        return block;
+    }
+
+    /// <summary>Layers of a built-in level: 2, or an appended built-in block's "layers" option.</summary>
+    private static int BuiltInLayers(AppendedBlockConfig? appended)
+    {
+        if (appended is null || !appended.Options.TryGetValue("layers", out var text)) return 2;
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n >= 1
+            ? n
+            : throw new ArgumentException($"The appended {appended.Key} block's option layers={text} is not a positive whole number.");
     }
 
     /// <summary>State-dict prefixes of the plugin blocks ("blocks.KEY."), for freezing everything else.</summary>

@@ -33,10 +33,23 @@ public sealed record ModelConfig
     public PluginBlockConfig[] PluginBlocks { get; init; } = [];
 
     /// <summary>
-    /// SHA-256 of the base model's weights when plugin blocks were added on top of a pretrained model (else null): the
-    /// identity of the base the plugin was trained on.
+    /// Resolution blocks appended on top of a pretrained base (each one level above the model it grew from), in the order
+    /// they were appended. The built-in type is built like any level; a plugin type comes from the registry.
+    /// </summary>
+    public AppendedBlockConfig[] AppendedBlocks { get; init; } = [];
+
+    /// <summary>
+    /// SHA-256 of the base model's state when blocks were added on top of a pretrained model (else null): the identity
+    /// of the base the new blocks were trained on (<c>ModelCheckpoint.StateIdentity</c>).
     /// </summary>
     public string? BaseIdentity { get; init; }
+
+    /// <summary>
+    /// State-dict prefixes of what was added on top of the base identified by <see cref="BaseIdentity"/> (inserted
+    /// plugin blocks, an appended level): every other tensor, taken by name, is the base's, so the identity can be
+    /// checked on this model alone (<c>ModelCheckpoint.BaseIdentityOf</c>).
+    /// </summary>
+    public string[] AddedToBase { get; init; } = [];
 
     /// <summary>Slope of the leaky ReLUs (paper: 0.2).</summary>
     public double LeakySlope { get; init; } = 0.2;
@@ -65,8 +78,18 @@ public sealed record ModelConfig
             throw new ArgumentException("Channel widths must be positive.");
         if (ExtraLayerResolution is { } r && (r < 8 || r > MaxResolution || (r & (r - 1)) != 0))
             throw new ArgumentException($"ExtraLayerResolution must be a power of two in 8..{MaxResolution} (got {r}).");
+        var appended = AppendedBlocks.Select(a => a.Resolution).ToList();
+        if (appended.Any(r => r < 8 || r > MaxResolution || (r & (r - 1)) != 0))
+            throw new ArgumentException($"Appended blocks must be at powers of two in 8..{MaxResolution} (got {string.Join(", ", appended)}).");
+        if (appended.Distinct().Count() != appended.Count)
+            throw new ArgumentException($"Two appended blocks share a resolution ({string.Join(", ", appended)}).");
+        if (AppendedBlocks.Any(a => string.IsNullOrWhiteSpace(a.Type) || string.IsNullOrWhiteSpace(a.Plugin)))
+            throw new ArgumentException("An appended block needs its type and plugin name.");
         return this;
     }
+
+    /// <summary>The block appended at <paramref name="resolution"/>, or null.</summary>
+    public AppendedBlockConfig? AppendedAt(int resolution) => AppendedBlocks.FirstOrDefault(a => a.Resolution == resolution);
 
     private static int Log2(int v) => (int)Math.Round(Math.Log2(v));
 }

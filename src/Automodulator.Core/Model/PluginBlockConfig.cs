@@ -22,10 +22,25 @@ public sealed record PluginBlockConfig
     public Dictionary<string, string> Options { get; init; } = [];
 }
 
-/// <summary>A model needs a plugin block type that no loaded plugin provides.</summary>
-public sealed class MissingPluginException(PluginBlockConfig block)
-    : Exception($"This model contains decoder block '{block.Key}' of type '{block.Type}' from plugin '{block.Plugin}', which is not loaded. " +
-                $"Put the plugin in plugins/{block.Plugin}/{block.Plugin}.dll next to automod, or pass --plugins DIR.")
+/// <summary>A model needs a plugin block type that no loaded plugin provides (an inserted or an appended block).</summary>
+public sealed class MissingPluginException : Exception
 {
-    public PluginBlockConfig Block { get; } = block;
+    public MissingPluginException(PluginBlockConfig block) : this($"decoder block '{block.Key}'", block.Type, block.Plugin) { }
+
+    public MissingPluginException(AppendedBlockConfig block)
+        : this($"the appended {block.Resolution}×{block.Resolution} decoder block '{block.Key}'", block.Type, block.Plugin) { }
+
+    private MissingPluginException(string what, string type, string plugin)
+        : base($"This model contains {what} of type '{type}' from plugin '{plugin}', which is not loaded. " +
+               $"Put the plugin in plugins/{plugin}/{plugin}.dll next to automod, or pass --plugins DIR.")
+    {
+        BlockType = type;
+        Plugin = plugin;
+    }
+
+    /// <summary>The block type no loaded plugin provides.</summary>
+    public string BlockType { get; }
+
+    /// <summary>The plugin the model names for it.</summary>
+    public string Plugin { get; }
 }

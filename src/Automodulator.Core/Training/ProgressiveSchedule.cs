@@ -34,6 +34,12 @@ public sealed record ProgressiveSchedule
     /// <summary>Name of the preset this came from, if any (informational).</summary>
     public string? Name { get; init; }
 
+    /// <summary>
+    /// Resolution of the model before the first phase (a pretrained base), or null for a model trained from scratch.
+    /// A first phase one step above it fades in from it like any grown phase (appending a block to a base).
+    /// </summary>
+    public int? StartResolution { get; init; }
+
     /// <summary>The phases, in training order.</summary>
     public IReadOnlyList<SchedulePhase> Phases { get; init; } = [];
 
@@ -48,6 +54,8 @@ public sealed record ProgressiveSchedule
     public ProgressiveSchedule Validate()
     {
         if (Phases.Count == 0) throw new ArgumentException("A schedule needs at least one phase.");
+        if (StartResolution is { } start && start != Phases[0].Resolution && 2 * start != Phases[0].Resolution)
+            throw new ArgumentException($"The schedule starts from a {start}×{start} model: its first phase must stay at {start}×{start} or double it (got {Phases[0].Resolution}).");
         for (int i = 0; i < Phases.Count; i++)
         {
             Phases[i].Validate(i);
@@ -76,11 +84,15 @@ public sealed record ProgressiveSchedule
         return new SchedulePosition(Phases.Count - 1, last, last.Samples, 1.0, true);
     }
 
-    /// <summary>Fade-in α: linear from 0 to 1 over the phase's fade-in share, 1 when the resolution did not grow.</summary>
+    /// <summary>
+    /// Fade-in α: linear from 0 to 1 over the phase's fade-in share, 1 when the resolution did not grow (from the
+    /// previous phase, or for the first phase from <see cref="StartResolution"/>).
+    /// </summary>
     public double AlphaOf(int phaseIndex, long sampleInPhase)
     {
         var p = Phases[phaseIndex];
-        bool grew = phaseIndex > 0 && Phases[phaseIndex - 1].Resolution < p.Resolution;
+        int? before = phaseIndex > 0 ? Phases[phaseIndex - 1].Resolution : StartResolution;
+        bool grew = before < p.Resolution;
         if (!grew || p.FadeInShare <= 0) return 1.0;
         double fadeSamples = p.FadeInShare * p.Samples;
         return Math.Min(1.0, sampleInPhase / fadeSamples);

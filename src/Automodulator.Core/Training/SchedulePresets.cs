@@ -27,7 +27,8 @@ public static class SchedulePresets
     };
 
     public static IEnumerable<(string Name, string Description)> List() =>
-        All.Select(kv => (kv.Key, kv.Value.Description)).Append(("finetune-R", "one phase at R×R, no growth (plugin blocks on a pretrained base)"));
+        All.Select(kv => (kv.Key, kv.Value.Description)).Append(("finetune-R", "one phase at R×R, no growth (plugin blocks on a pretrained base)"))
+            .Append(("append-R", "one phase at R×R fading in from R/2 (a block appended on a pretrained base)"));
 
     public static ProgressiveSchedule Get(string name)
     {

@@ -20,7 +20,7 @@ namespace Automodulator.Core.Training;
 /// the same decode that makes x̂ (no second pass); θ_1:j(ξ⁰, φ(x̂_AB)) is a partial decode of the mixed rows only.
 /// Encoder weights are frozen.</para>
 /// <para>On a pretrained base (<see cref="TrainingOptions.BaseModel"/>) the base's tensors are copied in and, with
-/// TrainOnly = "plugins", only the new plugin blocks are optimised: the optimisers hold trainable parameters only, the
+/// TrainOnly = "plugins", only what the run adds (inserted plugin blocks, an appended level) is optimised: the optimisers hold trainable parameters only, the
 /// EMA averages only those (a frozen weight is never rewritten, not even by d·w + (1−d)·w), frozen spectral-norm convs
 /// stay in evaluation mode (their u, v, σ buffers are not iterated), and a step whose loss reaches no trainable
 /// parameter computes its values without an update (the encoder step of a frozen encoder runs under no_grad).</para>
@@ -63,8 +63,8 @@ public sealed class Trainer : IDisposable
         _network.ConvPrecision = Options.Precision;
         _ema.to(device);
         _robust?.to(device);
-        if (baseNet is not null) PluginTraining.CopyBase(_network, baseNet, PluginTraining.NewBlockKeys(Options), Options.BaseModel!);
-        if (Options.TrainOnly == PluginTraining.TrainPlugins) _network.FreezeBase(PluginTraining.NewBlockKeys(Options));
+        if (baseNet is not null) PluginTraining.CopyBase(_network, baseNet, PluginTraining.NewTensorPrefixes(Options), Options.BaseModel!);
+        if (Options.TrainOnly == PluginTraining.TrainPlugins) _network.FreezeAllBut(PluginTraining.NewTensorPrefixes(Options));
         _frozenConvs = _network.Encoder.SpectralNormConvs.Where(c => !c.Weight.requires_grad).ToList();
         ApplyTrainingMode();
         _ema.eval();

@@ -75,8 +75,15 @@ public sealed record TrainingOptions
     public PluginBlockRequest[] PluginBlocks { get; init; } = [];
 
     /// <summary>
-    /// Which parameters to optimise: "all" (default) or "plugins" (only the blocks of <see cref="PluginBlocks"/>;
-    /// the base model's parameters and buffers stay bit-identical).
+    /// A resolution block to append on top of <see cref="BaseModel"/> (R → 2R): the model grows one level, exactly like
+    /// a progressive-growing phase, and the schedule's first phase fades it in from R (<c>append-2R</c>).
+    /// </summary>
+    public AppendBlockRequest? AppendBlock { get; init; }
+
+    /// <summary>
+    /// Which parameters to optimise: "all" (default) or "plugins" (only what this run adds on the base: the blocks of
+    /// <see cref="PluginBlocks"/> and the level of <see cref="AppendBlock"/>; the base model's parameters and buffers
+    /// stay bit-identical).
     /// </summary>
     public string TrainOnly { get; init; } = PluginTraining.TrainAll;
 
@@ -85,6 +92,7 @@ public sealed record TrainingOptions
     {
         Schedule.Validate();
         Objective.Validate();
+        if (AppendBlock is not null && BaseModel is null) throw new ArgumentException("Appending a block needs a base model to grow (--base-model M.amod).");
         var model = Model;
         if (Objective.Invariance && model.ExtraLayerResolution is null)
             model = model with { ExtraLayerResolution = 8 };
@@ -103,8 +111,16 @@ public sealed record TrainingOptions
         if (LogFlushEveryIterations < 1) throw new ArgumentException("LogFlushEveryIterations must be at least 1.");
         if (TrainOnly is not (PluginTraining.TrainAll or PluginTraining.TrainPlugins))
             throw new ArgumentException($"TrainOnly must be \"{PluginTraining.TrainAll}\" or \"{PluginTraining.TrainPlugins}\" (got \"{TrainOnly}\").");
-        if (TrainOnly == PluginTraining.TrainPlugins && (BaseModel is null || PluginBlocks.Length == 0))
-            throw new ArgumentException("Training only plugins needs a base model (--base-model) and at least one plugin block (--plugin-block TYPE@AFTER).");
+        if (TrainOnly == PluginTraining.TrainPlugins && (BaseModel is null || (PluginBlocks.Length == 0 && AppendBlock is null)))
+            throw new ArgumentException("Training only plugins needs a base model (--base-model) and at least one new block (--plugin-block TYPE@AFTER or --append-block TYPE).");
+        if (AppendBlock is not null)
+        {
+            // The model here is already grown to 2R (PluginTraining.ResolveModel); the first phase fades in from R.
+            int r = model.MaxResolution / 2;
+            if (Schedule.StartResolution != r || Schedule.Phases[0].Resolution != model.MaxResolution)
+                throw new ArgumentException($"Appending a {model.MaxResolution}×{model.MaxResolution} block to a {r}×{r} base needs a schedule that starts at " +
+                                            $"{model.MaxResolution}×{model.MaxResolution} fading in from {r}×{r}, e.g. append-{model.MaxResolution} (got {Schedule.Name ?? "a custom schedule"}).");
+        }
         var keys = PluginBlocks.Select(p => p.ResolvedKey).ToList();
         if (keys.Distinct(StringComparer.Ordinal).Count() != keys.Count)
             throw new ArgumentException($"Two plugin blocks share a key ({string.Join(", ", keys)}); give each its own with TYPE@AFTER:KEY.");

@@ -69,7 +69,9 @@ public sealed class TrainingRun : IDisposable
         }
         if (trainer.Options.BaseModel is not null)
             monitor?.OnMessage($"base {trainer.Options.BaseModel} (identity {trainer.Options.Model.BaseIdentity![..12]}…), plugin blocks " +
-                               $"{string.Join(", ", trainer.Options.PluginBlocks.Select(p => $"{p.ResolvedKey} ({p.Type} after {p.After})"))}, training {trainer.Options.TrainOnly} " +
+                               $"{string.Join(", ", trainer.Options.PluginBlocks.Select(p => $"{p.ResolvedKey} ({p.Type} after {p.After})"))}" +
+                               (trainer.Options.AppendBlock is null ? "" : $", appended {trainer.Options.Model.AppendedBlocks[^1].Key} block ({trainer.Options.Model.AppendedBlocks[^1].Type}, fading in from {trainer.Options.Model.MaxResolution / 2}×{trainer.Options.Model.MaxResolution / 2})") +
+                               $", training {trainer.Options.TrainOnly} " +
                                $"({trainer.Network.parameters().Where(p => p.requires_grad).Sum(p => p.NumberOfElements)} of {trainer.Network.parameters().Sum(p => p.NumberOfElements)} parameters)");
         return new TrainingRun(folder, trainer, data, monitor);
     }

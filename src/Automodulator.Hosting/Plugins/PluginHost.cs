@@ -47,6 +47,21 @@ public sealed class PluginHost
         return result;
     }
 
+    /// <summary>
+    /// Why a plugin compiled against <paramref name="abstractions"/> (its reference to our contracts assembly, whose
+    /// version is ContractVersion Major.Minor) cannot run here, or null: another major version, or a newer minor
+    /// (it may call contract members this host does not have). An older minor is fine: minor versions only add.
+    /// </summary>
+    public static string? ContractProblem(AssemblyName? abstractions)
+    {
+        if (abstractions?.Version is not { } v) return null; // no reference: the entry-point check below decides
+        if (v.Major != ContractVersion.Major)
+            return $"it was built against contract version {v.Major}.{v.Minor}; this host speaks {ContractVersion.Major}.{ContractVersion.Minor}. Rebuild it against this Automodulator.Abstractions.";
+        if (v.Minor > ContractVersion.Minor)
+            return $"it was built against contract version {v.Major}.{v.Minor}, newer than this host's {ContractVersion.Major}.{ContractVersion.Minor}. Update automod, or rebuild the plugin against this Automodulator.Abstractions.";
+        return null;
+    }
+
     private PluginLoadResult TryLoad(string name, string folder, string dll)
     {
         if (!File.Exists(dll))
@@ -73,6 +88,9 @@ public sealed class PluginHost
         {
             return PluginLoadResult.Failed(name, dll, $"it could not be loaded ({e.GetType().Name}: {e.Message}).");
         }
+
+        if (ContractProblem(assembly.GetReferencedAssemblies().FirstOrDefault(a => a.Name == typeof(ContractVersion).Assembly.GetName().Name)) is { } contract)
+            return PluginLoadResult.Failed(name, dll, contract);
 
         var torchUsed = assembly.GetReferencedAssemblies().FirstOrDefault(a => a.Name == "TorchSharp");
         if (torchUsed is not null && torchUsed.Version is { } v && typeof(TorchSharp.torch).Assembly.GetName().Version is { } hv && v.Major != hv.Major)

@@ -29,13 +29,15 @@ public sealed class ImageSourceSet(IImageSource source, int maxResolution) : IIm
     /// A cache made by `automod ingest`: its "train" split when it has splits, else every item. The cache must hold
     /// every resolution from 4×4 to the model's.
     /// </summary>
-    public static ImageSourceSet Cache(string directory, int maxResolution)
+    /// <param name="why">Why the model trains at that resolution, for the error message (e.g. an appended level).</param>
+    public static ImageSourceSet Cache(string directory, int maxResolution, string? why = null)
     {
         var manifest = CacheManifest.Load(directory);
         var needed = Enumerable.Range(0, (int)Math.Log2(maxResolution) - 1).Select(l => 4 << l).ToArray();
         var missing = needed.Except(manifest.Resolutions).ToArray();
         if (missing.Length > 0)
-            throw new ArgumentException($"The cache {directory} lacks resolution(s) {string.Join(", ", missing)} that a {maxResolution}×{maxResolution} model trains on; re-ingest with --resolution {maxResolution}.");
+            throw new ArgumentException($"The cache {directory} lacks resolution(s) {string.Join(", ", missing)} that a {maxResolution}×{maxResolution} model trains on" +
+                                        (why is null ? "" : $" ({why})") + $"; re-ingest with --resolution {maxResolution}.");
         if (!manifest.Complete)
             throw new ArgumentException($"The cache {directory} is incomplete (an ingest was interrupted); rerun the same `automod ingest` to finish it.");
         var split = manifest.Splits.ContainsKey("train") ? "train" : null;

@@ -89,8 +89,11 @@ public sealed class PluginHostTests : IDisposable
         var x = randn(2, 8, 16, 16);
         var z = randn(2, 16);
         Assert.True(block.call(x, [z]).eq(x).all().item<bool>(), "gamma = 0 must leave the input unchanged");
+        // Inserted (no upsampling) it must keep the width; appended as a new level it upsamples and may change it.
         Assert.Throws<ArgumentException>(() => host.Registry.CreateBlock("modulated-residual",
-            new BlockSpec(8, 16, 16, true, 16, new Dictionary<string, string>())));
+            new BlockSpec(8, 16, 16, false, 16, new Dictionary<string, string>())));
+        using var appended = host.Registry.CreateBlock("modulated-residual", new BlockSpec(8, 4, 16, true, 32, new Dictionary<string, string>()));
+        Assert.Equal(new long[] { 2, 4, 32, 32 }, appended.call(x, [z]).shape);
     }
 
     [Fact]

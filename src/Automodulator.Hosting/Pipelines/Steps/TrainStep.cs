@@ -14,7 +14,8 @@ namespace Automodulator.Hosting.Pipelines.Steps;
 /// invariance, noise, mirror, emaDecay, seed, checkpointEvery, keep, gridEvery, options (a JSON file in options.json
 /// format, overridden by the rest); plugin blocks on a pretrained base: baseModel (a model.amod; its configuration
 /// replaces preset, and the schedule defaults to finetune-R at its resolution), pluginBlocks ("TYPE@AFTER[:KEY]" or a
-/// list of them), trainOnly (all|plugins).
+/// list of them), appendBlock ("builtin" or a plugin block type: a new level at twice the base's resolution; the
+/// schedule then defaults to append-2R), appendChannels (its width), trainOnly (all|plugins).
 /// Output: model.amod (the EMA model), log.jsonl, grids/.
 /// </summary>
 public sealed class TrainStep : IPipelineStep
@@ -72,12 +73,16 @@ public sealed class TrainStep : IPipelineStep
             var texts = blocks is System.Text.Json.Nodes.JsonArray list ? list.Select(n => n?.GetValue<string>() ?? "").ToArray() : [blocks.GetValue<string>()];
             o = o with { PluginBlocks = texts.Select(PluginBlockRequest.Parse).ToArray() };
         }
+        if (c.String("appendBlock") is { } append)
+            o = o with { AppendBlock = AppendBlockRequest.Parse(append, c.Options["appendChannels"] is null ? null : c.Get("appendChannels", 0)) };
+        else if (c.Options["appendChannels"] is not null)
+            throw new ArgumentException($"Step '{c.Step.Name}': \"appendChannels\" sets the width of an appended level; give \"appendBlock\" too.");
         if (c.String("trainOnly") is { } only) o = o with { TrainOnly = only.ToLowerInvariant() };
         if (o.BaseModel is not null || o.PluginBlocks.Length > 0)
         {
             o = PluginTraining.ResolveModel(o, c.Registry);
             if (o.BaseModel is not null && c.String("schedule") is null && c.PathOption("options") is null)
-                o = o with { Schedule = FineTuneSchedule.Create(o.Model.MaxResolution) };
+                o = o with { Schedule = o.AppendBlock is null ? FineTuneSchedule.Create(o.Model.MaxResolution) : FineTuneSchedule.Append(o.Model.MaxResolution) };
         }
         if (c.Options["samplesPerPhase"] is not null)
         {
@@ -102,6 +107,7 @@ public sealed class TrainStep : IPipelineStep
         var data = c.String("data") ?? "synthetic";
         if (data == "synthetic")
             return ImageSourceSet.Synthetic(c.Get("syntheticCount", 10_000), options.Model.MaxResolution, (ulong)options.Seed);
-        return ImageSourceSet.Cache(c.Pipeline.ResolvePath(data), options.Model.MaxResolution);
+        return ImageSourceSet.Cache(c.Pipeline.ResolvePath(data), options.Model.MaxResolution,
+            options.AppendBlock is null ? null : $"the appended level trains at {options.Model.MaxResolution}×{options.Model.MaxResolution}");
     }
 }
