@@ -63,7 +63,7 @@ public static class BenchTrainCommand
                     Schedule = new ProgressiveSchedule { Name = "bench", Phases = [new SchedulePhase(res, (long)(n + 3) * b, 0, b, 0.0005, 0.5)] },
                     Objective = ObjectiveOptions.Named(r.GetValue(objective)!) with { ReconstructionDistance = r.GetValue(distance)! },
                     HeldOutImages = 0,
-                    Precision = convPrecision,
+                    Precision = r.GetValue(precision)!,
                 }.Resolve();
                 var (seconds, wait, cpu) = Measure(options, set, dev, n);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -61,6 +61,9 @@ public static class PrecisionConv
 
     private static bool CpuHasBFloat16() => _cpuBf16.Value;
 
+    /// <summary>True for the names <see cref="Parse"/> accepts.</summary>
+    public static bool IsName(string text) => text.Trim().ToLowerInvariant() is "fp32" or "float32" or "bf16" or "bfloat16" or "auto";
+
     /// <summary>Parses "fp32", "bf16" or "auto" (bf16 where <see cref="IsFast"/>, else fp32).</summary>
     public static ConvPrecision Parse(string text, Device device) => text.Trim().ToLowerInvariant() switch
     {

@@ -60,7 +60,7 @@ public sealed class Trainer : IDisposable
         _ema = new Decoder("decoder", Options.Model, registry);
         _robust = objective.ReconstructionDistance == "robust" ? new RobustLoss("robust", Options.Model.MaxResolution) : null;
         _network.to(device);
-        _network.ConvPrecision = Options.Precision;
+        _network.ConvPrecision = PrecisionConv.Parse(Options.Precision, device);
         _ema.to(device);
         _robust?.to(device);
         if (baseNet is not null) PluginTraining.CopyBase(_network, baseNet, PluginTraining.NewTensorPrefixes(Options), Options.BaseModel!);

@@ -34,11 +34,12 @@ public sealed record TrainingOptions
     public double EmaDecay { get; init; } = 0.999;
 
     /// <summary>
-    /// Operand precision of the spatial convolutions while training (<see cref="ConvPrecision"/>): Float32 (default,
-    /// the paper's numerics) or BFloat16 (mixed precision, about 2× faster convolutions on CPUs with AVX512-BF16).
+    /// Operand precision of the spatial convolutions while training: "fp32" (default, the paper's numerics), "bf16"
+    /// (mixed precision: bfloat16 operands, float32 accumulation, parameters and losses; about 2× faster convolutions
+    /// on CPUs with AVX512-BF16 or AMX) or "auto" (bf16 where that hardware or CUDA is present, else fp32).
     /// The EMA decoder (samples, reconstructions for the grids and evaluation) always runs in float32.
     /// </summary>
-    public ConvPrecision Precision { get; init; } = ConvPrecision.Float32;
+    public string Precision { get; init; } = "fp32";
 
     /// <summary>Mirror each training image horizontally with probability ½ when the data set allows it.</summary>
     public bool MirrorAugment { get; init; } = true;
@@ -106,6 +107,7 @@ public sealed record TrainingOptions
             throw new ArgumentException("Adam needs 0 ≤ β1, β2 < 1 and ε > 0.");
         if (EmaDecay is < 0 or >= 1) throw new ArgumentException("EmaDecay must be in [0, 1).");
         if (HeldOutImages < 0) throw new ArgumentException("HeldOutImages must be ≥ 0.");
+        if (!PrecisionConv.IsName(Precision)) throw new ArgumentException($"Precision must be fp32, bf16 or auto (got \"{Precision}\").");
         if (PrefetchBatches < 1) throw new ArgumentException("PrefetchBatches must be at least 1.");
         if (KeepCheckpoints < 1) throw new ArgumentException("KeepCheckpoints must be at least 1.");
         if (LogFlushEveryIterations < 1) throw new ArgumentException("LogFlushEveryIterations must be at least 1.");
