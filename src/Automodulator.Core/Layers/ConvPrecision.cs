@@ -40,6 +40,16 @@ public static class PrecisionConv
         return bias is null ? y : y.add_(bias.view(1, -1, 1, 1));
     }
 
+    /// <summary>conv_transpose2d(x, w, stride 2, padding 1) + b under the chosen operand precision (float32 result).</summary>
+    public static Tensor ConvTranspose2dStride2(Tensor x, Tensor weight, Tensor? bias, ConvPrecision precision)
+    {
+        if (precision == ConvPrecision.Float32 || x.dtype != ScalarType.Float32)
+            return nn.functional.conv_transpose2d(x, weight, bias, strides: [2, 2], padding: [1, 1]);
+        var y = nn.functional.conv_transpose2d(x.to(ScalarType.BFloat16), weight.to(ScalarType.BFloat16), strides: [2, 2], padding: [1, 1])
+            .to(ScalarType.Float32);
+        return bias is null ? y : y.add_(bias.view(1, -1, 1, 1));
+    }
+
     /// <summary>
     /// True when bfloat16 convolutions are fast here: a CUDA device, or a CPU that lists avx512_bf16 or amx_bf16
     /// (elsewhere oneDNN emulates bfloat16 and it is slower than float32).

@@ -62,10 +62,10 @@ public sealed class ModulatedConvBlock : ModulatedBlock
         if (styles.Count < layerCount)
             throw new ArgumentException($"Block {GetName()} needs {layerCount} latents, got {styles.Count}.");
         using var scope = NewDisposeScope();
-        var h = Upsamples ? Upsample2x(x) : x;
+        var h = x;
         for (int i = 0; i < layerCount; i++)
         {
-            h = convs[i].call(h);
+            h = i == 0 && Upsamples ? convs[0].ForwardUpsampled(h) : convs[i].call(h);
             if (i == 0) h = blur.call(h);
             noises[i].Enabled = NoiseEnabled;
             h = noises[i].call(h);

@@ -1,4 +1,5 @@
 using Automodulator.Core.Layers;
+using Automodulator.Core.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -81,6 +82,24 @@ public class LayerTests
         Assert.True(conv.call(x).allclose(expected, rtol: 1e-5, atol: 1e-6));
         // Stored weights are N(0, 1): the scale, not the init, sets the effective magnitude.
         Assert.InRange(conv.Weight.std().item<float>(), 0.8f, 1.2f);
+    }
+
+    [Fact]
+    public void Fused_upsampling_convolution_equals_nearest_upsampling_then_the_convolution_and_so_do_its_gradients()
+    {
+        manual_seed(11);
+        using var conv = new EqualizedConv2d("c", 5, 7, 3);
+        using (no_grad()) conv.named_parameters().First(p => p.name == "bias").parameter.normal_();
+        var x = randn(2, 5, 6, 4).requires_grad_();
+        var reference = conv.call(ModulatedConvBlock.Upsample2x(x));
+        var fused = conv.ForwardUpsampled(x);
+        Assert.Equal(reference.shape, fused.shape);
+        Assert.True(fused.allclose(reference, rtol: 1e-5, atol: 1e-5));
+        using var g = randn(reference.shape);
+        var expected = autograd.grad([reference], [x, conv.Weight], [g]);
+        var grads = autograd.grad([fused], [x, conv.Weight], [g]);
+        Assert.True(grads[0].allclose(expected[0], rtol: 1e-4, atol: 1e-4));
+        Assert.True(grads[1].allclose(expected[1], rtol: 1e-4, atol: 1e-4));
     }
 
     [Fact]
