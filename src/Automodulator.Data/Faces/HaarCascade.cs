@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Xml.Linq;
 
 namespace Automodulator.Data.Faces;
@@ -179,6 +180,62 @@ public sealed class HaarCascade
             }
             return -1;
         }
+
+        /// <summary>
+        /// Stage <paramref name="si"/> for 8 windows anywhere in the integral image (AVX2 gathers: lane i reads at
+        /// <paramref name="p"/>[i] plus the corner offsets), with the scalar code's arithmetic in the same order.
+        /// Returns all-ones in the lanes the stage rejects. This is how the windows that outlive their 8-window
+        /// block are finished: packed 8 to a vector instead of one by one.
+        /// </summary>
+        internal unsafe Vector256<int> RejectsAtStage(int* sum, Vector256<int> p, Vector256<float> inv, int si)
+        {
+            var stage = _c.Stages[si];
+            var roots = _c.TreeRoots;
+            int nodeCount = _c.Nodes.Length;
+            var total = Vector256<float>.Zero;
+            Span<Vector256<int>> next = stackalloc Vector256<int>[8];
+            for (int t = stage.FirstTree, end = stage.FirstTree + stage.TreeCount; t < end; t++)
+            {
+                int root = roots[t];
+                int count = (t + 1 < roots.Length ? roots[t + 1] : nodeCount) - root;
+                if (count > next.Length) throw new NotSupportedException("Trees of more than 8 nodes are not supported by the SIMD path.");
+                for (int k = 0; k < count; k++)
+                {
+                    int node = root + k;
+                    var val = Vector256<float>.Zero;
+                    for (int r = _rectStart[node], rEnd = r + _rectCount[node]; r < rEnd; r++)
+                    {
+                        int o = r * 4;
+                        var rs = Avx2.GatherVector256(sum, p + Vector256.Create(_offsets[o]), 4)
+                               - Avx2.GatherVector256(sum, p + Vector256.Create(_offsets[o + 1]), 4)
+                               - Avx2.GatherVector256(sum, p + Vector256.Create(_offsets[o + 2]), 4)
+                               + Avx2.GatherVector256(sum, p + Vector256.Create(_offsets[o + 3]), 4);
+                        val += Vector256.Create(_weights[r]) * Vector256.ConvertToSingle(rs);
+                    }
+                    var goLeft = Vector256.LessThan(val * inv, Vector256.Create(_threshold[node])).AsInt32();
+                    next[k] = Vector256.ConditionalSelect(goLeft, Vector256.Create(_left[node]), Vector256.Create(_right[node]));
+                }
+                total += TreeLeaf(next, count, _c.TreeLeafBase[t], _c.Leaves);
+            }
+            return Vector256.LessThan(total, Vector256.Create(stage.Threshold)).AsInt32();
+        }
+    }
+
+    /// <summary>
+    /// Per lane, the leaf value a tree reaches, given each node's branch (<paramref name="next"/>[k]: the child of
+    /// node k, relative to the root, or −leaf when it is a leaf), as the scalar walk from node 0 does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> TreeLeaf(ReadOnlySpan<Vector256<int>> next, int count, int leafBase, float[] leaves)
+    {
+        var idx = next[0];
+        for (int step = 1; step < count; step++)
+            for (int k = 1; k < count; k++)
+                idx = Vector256.ConditionalSelect(Vector256.Equals(idx, Vector256.Create(k)), next[k], idx);
+        var leaf = Vector256.Create(leaves[leafBase]);
+        for (int l = 1; l <= count; l++)
+            leaf = Vector256.ConditionalSelect(Vector256.Equals(idx, Vector256.Create(-l)).AsSingle(), Vector256.Create(leaves[leafBase + l]), leaf);
+        return leaf;
     }
 
     /// <summary>
@@ -186,7 +243,9 @@ public sealed class HaarCascade
     /// apart are 8 consecutive ints, either directly (step 1) or in an even/odd de-interleaved copy of the integral
     /// images (step 2). Every lane does the scalar code's arithmetic in the same order (no fused multiply-add), so
     /// each window's verdict is bit-identical to <see cref="Layout.Evaluate"/>. A block stops once at most
-    /// <see cref="HandOffLanes"/> windows are still alive: those finish one by one (8 lanes cost what 1 does).
+    /// <see cref="HandOffLanes"/> windows are still alive (here 8 lanes cost what 1 does; gathered reads cost more
+    /// than these contiguous ones): those are packed with other blocks' survivors and finished by
+    /// <see cref="Layout.RejectsAtStage"/>.
     /// </summary>
     internal sealed class SimdStages
     {
@@ -276,14 +335,7 @@ public sealed class HaarCascade
                         next[k] = Vector256.ConditionalSelect(goLeft, Vector256.Create(nd.Left), Vector256.Create(nd.Right));
                     }
                     // Walk the tree per lane: idx > 0 is an internal node (relative to the root), idx ≤ 0 the leaf −idx.
-                    var idx = next[0];
-                    for (int step = 1; step < count; step++)
-                        for (int k = 1; k < count; k++)
-                            idx = Vector256.ConditionalSelect(Vector256.Equals(idx, Vector256.Create(k)), next[k], idx);
-                    var leaf = Vector256.Create(leaves[leafBase[t]]);
-                    for (int l = 1; l <= count; l++)
-                        leaf = Vector256.ConditionalSelect(Vector256.Equals(idx, Vector256.Create(-l)).AsSingle(), Vector256.Create(leaves[leafBase[t] + l]), leaf);
-                    total += leaf;
+                    total += TreeLeaf(next, count, leafBase[t], leaves);
                 }
                 var rejected = Vector256.LessThan(total, Vector256.Create(stage.Threshold)).AsInt32() & alive;
                 verdict = Vector256.ConditionalSelect(rejected, Vector256.Create(si), verdict);
