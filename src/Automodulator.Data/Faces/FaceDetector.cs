@@ -264,14 +264,14 @@ public sealed class FaceDetector
             }
         }
         var c = _cascade;
-        var layout = c.LayoutFor(stride);
         int windows = (w - c.WindowWidth) / step + 1;
         var found = new List<(int, int)>();
-        if (Options.Simd && Avx2.IsSupported && step is 1 or 2)
+        if (Options.Simd && Avx2.IsSupported && step is 1 or 2 && c.Simd is { } program)
         {
-            ScanLevelSimd(sum, sq, stride, h, step, windows, layout, found);
+            ScanLevelSimd(program, sum, sq, stride, h, step, windows, found);
             return found;
         }
+        var layout = c.LayoutFor(stride);
         int nw = c.WindowWidth - 2, nh = c.WindowHeight - 2;
         int n0 = stride + 1, n1 = stride + 1 + nw, n2 = (nh + 1) * stride + 1, n3 = (nh + 1) * stride + 1 + nw;
         double area = nw * nh;
@@ -293,65 +293,68 @@ public sealed class FaceDetector
     }
 
     /// <summary>
+    /// A block of 8 windows is evaluated together until at most this many are alive (there 8 lanes cost what 1
+    /// does, and gathered reads cost more than consecutive ones); the survivors are packed with other blocks'.
+    /// </summary>
+    private const int HandOffLanes = 2;
+
+    /// <summary>
     /// <see cref="ScanLevel"/> with the cascade run on 8 windows of a row at a time (see
-    /// <see cref="HaarCascade.SimdStages"/>) until few of them are alive; the row is then walked as OpenCV walks it
-    /// (skipping the window after a first-stage reject) and the live windows it does visit are queued by the stage
-    /// they have reached. The queues are finished 8 windows at a time with gathered reads
-    /// (<see cref="HaarCascade.Layout.RejectsAtStage"/>). Every window gets the scalar verdict, so the hits are the
+    /// <see cref="HaarSimdProgram.EvaluateBlock"/>) until few of them are alive; the row is then walked as OpenCV
+    /// walks it (skipping the window after a first-stage reject) and the live windows it does visit are queued by
+    /// the stage they have reached. The queues are finished 8 windows at a time with gathered reads
+    /// (<see cref="HaarSimdProgram.RejectsAtStage"/>). Every window gets the scalar verdict, so the hits are the
     /// scalar scan's.
     /// </summary>
-    private unsafe void ScanLevelSimd(int[] sum, int[] sq, int stride, int h, int step, int windows, HaarCascade.Layout layout, List<(int, int)> found)
+    private static unsafe void ScanLevelSimd(HaarSimdProgram program, int[] sum, int[] sq, int stride, int h, int step, int windows, List<(int, int)> found)
     {
-        var c = _cascade;
         // Step 2: windows one step apart read every other int; de-interleave the integral images (even flat indices,
         // then odd ones) so those reads are consecutive again. A row start's parity picks the offset table.
         int[] sumData = sum, sqData = sq;
-        HaarCascade.SimdStages evenRows, oddRows;
-        if (step == 1)
-        {
-            evenRows = oddRows = new HaarCascade.SimdStages(c, stride, o => o);
-        }
-        else
+        var gatherOffsets = program.Offsets(stride, HaarSimdProgram.Mapping.Identity);
+        int[] evenRows = gatherOffsets, oddRows = gatherOffsets;
+        if (step == 2)
         {
             int half = (sum.Length + 1) / 2;
             sumData = Deinterleave(sum, half);
             sqData = Deinterleave(sq, half);
             // Window base index is p >> 1; offset o then lands in the even or the odd half.
-            evenRows = new HaarCascade.SimdStages(c, stride, o => (o & 1) * half + (o >> 1));
-            oddRows = new HaarCascade.SimdStages(c, stride, o => ((o + 1) & 1) * half + ((o + 1) >> 1));
+            evenRows = program.Offsets(stride, HaarSimdProgram.Mapping.EvenRows, half);
+            oddRows = program.Offsets(stride, HaarSimdProgram.Mapping.OddRows, half);
         }
         int blocks = (windows + 7) / 8;
         var inv = new float[blocks * 8];
         var verdict = new int[blocks * 8];
         var resume = new int[blocks];
-        int stageCount = c.StageCount;
+        int stageCount = program.StageCount;
+        int windowHeight = program.WindowHeight;
         var pending = new PendingWindows[stageCount];
-        for (int y = 0; y + c.WindowHeight <= h; y += step)
-        {
-            int rowStart = y * stride;
-            var stages = (rowStart & 1) == 0 ? evenRows : oddRows;
-            int baseIndex = step == 1 ? rowStart : rowStart >> 1;
-            for (int b = 0; b < blocks; b++)
-            {
-                stages.Evaluate(sumData, sqData, baseIndex + b * 8, out var invB, out resume[b]).StoreUnsafe(ref verdict[b * 8]);
-                invB.StoreUnsafe(ref inv[b * 8]);
-            }
-            for (int k = 0; k < windows; k++)
-            {
-                int x = k * step, r = resume[k >> 3], v = verdict[k];
-                if (v < r)
-                {
-                    if (v == 0) k++; // OpenCV skips ahead after a first-stage reject
-                }
-                else if (r == stageCount) found.Add((x, y));
-                else (pending[r] ??= new()).Add(rowStart + x, inv[k], x, y);
-            }
-        }
-
         Span<int> laneOffsets = stackalloc int[8];
         Span<float> laneInv = stackalloc float[8];
-        fixed (int* s = sum)
+        fixed (int* ps = sumData, pq = sqData, raw = sum)
         {
+            for (int y = 0; y + windowHeight <= h; y += step)
+            {
+                int rowStart = y * stride;
+                var offsets = (rowStart & 1) == 0 ? evenRows : oddRows;
+                int baseIndex = step == 1 ? rowStart : rowStart >> 1;
+                for (int b = 0; b < blocks; b++)
+                {
+                    program.EvaluateBlock(ps + baseIndex + b * 8, pq + baseIndex + b * 8, offsets, HandOffLanes, out var invB, out resume[b]).StoreUnsafe(ref verdict[b * 8]);
+                    invB.StoreUnsafe(ref inv[b * 8]);
+                }
+                for (int k = 0; k < windows; k++)
+                {
+                    int x = k * step, r = resume[k >> 3], v = verdict[k];
+                    if (v < r)
+                    {
+                        if (v == 0) k++; // OpenCV skips ahead after a first-stage reject
+                    }
+                    else if (r == stageCount) found.Add((x, y));
+                    else (pending[r] ??= new()).Add(rowStart + x, inv[k], x, y);
+                }
+            }
+
             for (int si = 1; si < stageCount; si++)
             {
                 var queue = pending[si];
@@ -360,7 +363,7 @@ public sealed class FaceDetector
                 {
                     int n = Math.Min(8, queue.Count - i);
                     queue.Fill(i, laneOffsets, laneInv);
-                    var rejects = layout.RejectsAtStage(s, Vector256.Create<int>(laneOffsets), Vector256.Create<float>(laneInv), si);
+                    var rejects = program.RejectsAtStage(raw, gatherOffsets, Vector256.Create<int>(laneOffsets), Vector256.Create<float>(laneInv), si);
                     int rejected = (int)rejects.ExtractMostSignificantBits();
                     for (int lane = 0; lane < n; lane++)
                     {
