@@ -26,7 +26,7 @@ internal static class QuadWarp
 {
     private const int BandRows = 64;
 
-    public static RgbImage Warp(RgbImage source, FaceQuad quad, int size, int intermediate)
+    public static RgbImage Warp(RgbImage source, FaceQuad quad, int size, int intermediate, bool simd = true)
     {
         var c = quad.Corners;
         // PIL maps output pixel centre (X+0.5, Y+0.5) of an M×M image to q0 + u·(q3−q0) + v·(q1−q0), u = (X+0.5)/M;
@@ -58,7 +58,7 @@ internal static class QuadWarp
                 {
                     int y = sampledUpTo;
                     double bx = c[0].X + (y + 0.5) * vx + 0.5 * ux, by = c[0].Y + (y + 0.5) * vy + 0.5 * uy;
-                    SampleRow(source, bx, by, ux, uy, ring.AsSpan(y % stride * rows.Length, rows.Length), rows);
+                    SampleRow(source, bx, by, ux, uy, ring.AsSpan(y % stride * rows.Length, rows.Length), rows, simd);
                 }
                 // Vertical: acc = Σ_t w_t · row(start + t), all channels and phases at once.
                 for (int t = 0; t < count; t++) slot[t] = (start + t) % stride * rows.Length;
@@ -224,7 +224,7 @@ internal static class QuadWarp
     /// Bilinear samples along one intermediate row (column X at (x, y) + X·(dx, dy)) into <paramref name="row"/>
     /// laid out by <paramref name="layout"/>; points off the image are black, as in PIL.
     /// </summary>
-    private static void SampleRow(RgbImage src, double x, double y, double dx, double dy, Span<float> row, RowLayout layout)
+    private static void SampleRow(RgbImage src, double x, double y, double dx, double dy, Span<float> row, RowLayout layout, bool simd)
     {
         int p = layout.Phases;
         for (int phase = 0; phase < p; phase++)
@@ -234,7 +234,7 @@ internal static class QuadWarp
             var g = row.Slice((p + phase) * layout.PlaneLength, n);
             var b = row.Slice((2 * p + phase) * layout.PlaneLength, n);
             double px = x + phase * dx, py = y + phase * dy;
-            if (Avx2.IsSupported) SampleLineAvx2(src, px, py, p * dx, p * dy, r, g, b);
+            if (simd && Avx2.IsSupported) SampleLineAvx2(src, px, py, p * dx, p * dy, r, g, b);
             else SampleLine(src, px, py, p * dx, p * dy, r, g, b);
         }
     }
