@@ -82,6 +82,7 @@ public static class AlignCommand
                     ["box"] = Box(f.Detection.Box),
                     ["detector_box"] = Box(f.Detection.CascadeBox),
                     ["detector_neighbors"] = f.Detection.Neighbors,
+                    ["verifier_hits"] = f.Detection.VerifierHits,
                     ["landmarks"] = new JsonArray(f.Landmarks.Select(p => (JsonNode)new JsonArray(Round(p.X), Round(p.Y))).ToArray()),
                     ["quad"] = new JsonArray(f.Aligned.Quad.Corners.Select(c => (JsonNode)new JsonArray(Round(c.X), Round(c.Y))).ToArray()),
                     ["quad_size"] = Round(f.Aligned.Quad.Size),
