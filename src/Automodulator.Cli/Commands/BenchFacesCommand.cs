@@ -140,8 +140,9 @@ public static class BenchFacesCommand
     /// <summary>
     /// Times a generated JPEG holding the portrait enlarged → 1024 crop, three ways in alternation: the steps of
     /// <see cref="PhotoAligner.Align(PartialPhoto, bool, int)"/> one by one (reduced decode for detection, full
-    /// resolution only around the face), the same call end to end, and the whole photo decoded first (what
-    /// <c>automod align</c> does, for its overlay). The first run of each is a warm-up. Medians over the repeats.
+    /// resolution only around the face; what <c>automod align</c> does), the same call end to end, and the whole
+    /// photo decoded first (<see cref="PhotoAligner.Align(RgbImage, bool, int)"/>). The first run of each is a
+    /// warm-up. Medians over the repeats.
     /// </summary>
     private static void TimePhoto(PhotoAligner pipeline, RgbImage portrait, int width, int height, int enlarge, int repeats)
     {
@@ -197,7 +198,7 @@ public static class BenchFacesCommand
         Console.WriteLine($"photo → aligned 1024, {width}×{height} JPEG ({jpeg.Length / 1024} KiB), medians of {repeats}; detection image {detectSize}:");
         partial.Print("partial decode, stage by stage (the steps of PhotoAligner.Align(PartialPhoto)):");
         endToEnd.Print("end to end:");
-        whole.Print("whole decode first (automod align, which draws an overlay of the whole photo):");
+        whole.Print("whole decode first (PhotoAligner.Align(RgbImage): ingest --detect and edits, which hold decoded images):");
     }
 
     private static byte[] MakeJpeg(RgbImage portrait, int width, int height, int enlarge)

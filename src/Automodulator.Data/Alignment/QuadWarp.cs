@@ -24,7 +24,7 @@ namespace Automodulator.Data.Alignment;
 /// </summary>
 internal static class QuadWarp
 {
-    private const int BandRows = 64;
+
 
     public static RgbImage Warp(RgbImage source, FaceQuad quad, int size, int intermediate, bool simd = true)
     {
@@ -40,10 +40,12 @@ internal static class QuadWarp
         var horizontal = new HorizontalPass(coeffs, weights, rows, size);
 
         var result = new RgbImage(size, size);
-        int bands = (size + BandRows - 1) / BandRows;
+        // A few bands per core for balance; each band samples its first rows' taps anew, so not many more.
+        int bandRows = Math.Max(32, (size + 4 * Environment.ProcessorCount - 1) / (4 * Environment.ProcessorCount));
+        int bands = (size + bandRows - 1) / bandRows;
         Parallel.For(0, bands, band =>
         {
-            int j0 = band * BandRows, j1 = Math.Min(size, j0 + BandRows);
+            int j0 = band * bandRows, j1 = Math.Min(size, j0 + bandRows);
             // Ring of sampled intermediate rows: row y lives in slot y % stride (every output row reads ≤ stride rows).
             // Pooled: every element read is written first (pads only ever reach pads).
             var ring = ArrayPool<float>.Shared.Rent(stride * rows.Length);
@@ -284,6 +286,9 @@ internal static class QuadWarp
         var yMax = Vector256.Create(h - 0.5f);
         var lastX = Vector256.Create(w - 1);
         var lastY = Vector256.Create(h - 1);
+        // Floors in [0, w − 2] × [0, h − 2] (as unsigned: negatives wrap above) have both corners in the image.
+        var innerX = Vector256.Create((uint)Math.Max(w - 2, 0));
+        var innerY = Vector256.Create((uint)Math.Max(h - 2, 0));
         var three = Vector256.Create(3);
         var rowBytes = Vector256.Create(stride);
         var byteMask = Vector256.Create(0xFF);
@@ -295,18 +300,31 @@ internal static class QuadWarp
             {
                 var x = Vector256.Create((float)(x0 + k * dx)) + laneX;
                 var y = Vector256.Create((float)(y0 + k * dy)) + laneY;
-                var outside = (Vector256.LessThan(x, half) | Vector256.LessThan(y, half) | Vector256.GreaterThanOrEqual(x, xMax) | Vector256.GreaterThanOrEqual(y, yMax)).AsInt32();
                 var xFloor = Vector256.Floor(x);
                 var yFloor = Vector256.Floor(y);
                 var fx = x - xFloor;
                 var fy = y - yFloor;
                 var xf = Vector256.ConvertToInt32(xFloor);
                 var yf = Vector256.ConvertToInt32(yFloor);
-                // Clamped corner addresses (far-off samples clamp too, so every gather stays inside the image).
-                var xa = Vector256.Min(Vector256.Max(xf, Vector256<int>.Zero), lastX) * three;
-                var xb = Vector256.Min(Vector256.Max(xf + Vector256<int>.One, Vector256<int>.Zero), lastX) * three;
-                var ya = Vector256.Min(Vector256.Max(yf, Vector256<int>.Zero), lastY) * rowBytes;
-                var yb = Vector256.Min(Vector256.Max(yf + Vector256<int>.One, Vector256<int>.Zero), lastY) * rowBytes;
+                Vector256<int> xa, xb, ya, yb, outside;
+                if (Vector256.LessThanOrEqualAll(xf.AsUInt32(), innerX) && Vector256.LessThanOrEqualAll(yf.AsUInt32(), innerY))
+                {
+                    // All 8 samples have their 4 corners inside (the usual case): no clamping, nothing black.
+                    xa = xf * three;
+                    xb = xa + three;
+                    ya = yf * rowBytes;
+                    yb = ya + rowBytes;
+                    outside = Vector256<int>.Zero;
+                }
+                else
+                {
+                    outside = (Vector256.LessThan(x, half) | Vector256.LessThan(y, half) | Vector256.GreaterThanOrEqual(x, xMax) | Vector256.GreaterThanOrEqual(y, yMax)).AsInt32();
+                    // Clamped corner addresses (far-off samples clamp too, so every gather stays inside the image).
+                    xa = Vector256.Min(Vector256.Max(xf, Vector256<int>.Zero), lastX) * three;
+                    xb = Vector256.Min(Vector256.Max(xf + Vector256<int>.One, Vector256<int>.Zero), lastX) * three;
+                    ya = Vector256.Min(Vector256.Max(yf, Vector256<int>.Zero), lastY) * rowBytes;
+                    yb = Vector256.Min(Vector256.Max(yf + Vector256<int>.One, Vector256<int>.Zero), lastY) * rowBytes;
+                }
                 var pa = Avx2.GatherVector256(basePtr, ya + xa, 1);
                 var pb = Avx2.GatherVector256(basePtr, ya + xb, 1);
                 var pc = Avx2.GatherVector256(basePtr, yb + xa, 1);
