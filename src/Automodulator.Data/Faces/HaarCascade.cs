@@ -1,9 +1,6 @@
 using System.Globalization;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using System.Xml.Linq;
 
 namespace Automodulator.Data.Faces;
