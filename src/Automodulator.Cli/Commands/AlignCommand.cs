@@ -10,6 +10,8 @@ namespace Automodulator.Cli.Commands;
 /// <summary>
 /// `automod align PHOTOS… --out DIR`: FFHQ-aligned face crops from any photos, with a JSON record and a debug overlay
 /// per photo. A photo that cannot be used (unreadable, no face, face too small) gets a result line and the batch goes on.
+/// JPEGs are decoded only as far as needed (<see cref="PartialPhoto"/>): a DCT-scaled copy for detection and for the
+/// overlay's background, full resolution only around the faces.
 /// </summary>
 public static class AlignCommand
 {
@@ -63,8 +65,10 @@ public static class AlignCommand
         var record = new JsonObject { ["photo"] = Path.GetFullPath(photo) };
         try
         {
-            var image = ImageDecoder.Decode(photo);
-            var result = aligner.Align(image, allFaces, minFace);
+            // Decode no more than needed (JPEG: a DCT-scaled copy for detection and the overlay, full resolution
+            // only around the faces; see PartialPhoto).
+            var partial = PartialPhoto.Open(ImageDecoder.ReadFile(photo), Path.GetFileName(photo));
+            var result = aligner.Align(partial, allFaces, minFace);
             record["width"] = result.Width;
             record["height"] = result.Height;
             record["detected_faces"] = result.DetectedFaces;
@@ -82,6 +86,7 @@ public static class AlignCommand
                     ["box"] = Box(f.Detection.Box),
                     ["detector_box"] = Box(f.Detection.CascadeBox),
                     ["detector_neighbors"] = f.Detection.Neighbors,
+                    ["verifier_hits"] = f.Detection.VerifierHits,
                     ["landmarks"] = new JsonArray(f.Landmarks.Select(p => (JsonNode)new JsonArray(Round(p.X), Round(p.Y))).ToArray()),
                     ["quad"] = new JsonArray(f.Aligned.Quad.Corners.Select(c => (JsonNode)new JsonArray(Round(c.X), Round(c.Y))).ToArray()),
                     ["quad_size"] = Round(f.Aligned.Quad.Size),
@@ -90,7 +95,8 @@ public static class AlignCommand
             }
             record["faces"] = faces;
             record["result"] = result.Succeeded ? "ok" : result.RejectReason;
-            var overlay = FaceOverlay.RenderPng(image, result.Faces, result.Detections.Where(d => result.Faces.All(f => f.Detection != d)));
+            int factor = FaceOverlay.Reduction(partial.Width, partial.Height);
+            var overlay = FaceOverlay.RenderPng(partial.Reduced(factor), factor, result.Faces, result.Detections.Where(d => result.Faces.All(f => f.Detection != d)));
             AtomicFile.Write(Path.Combine(dir, $"{stem}_overlay.png"), overlay);
             WriteRecord(dir, stem, record);
             ok = result.Succeeded;

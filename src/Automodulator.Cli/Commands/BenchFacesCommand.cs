@@ -9,7 +9,8 @@ namespace Automodulator.Cli.Commands;
 
 /// <summary>
 /// `automod bench faces`: landmarks per face, detection time per megapixel, and photo → aligned crop for generated
-/// 12-megapixel and 3-megapixel JPEGs (the portrait enlarged onto a larger canvas), timed on this machine.
+/// 12-megapixel and 3-megapixel JPEGs (the portrait enlarged onto a larger canvas), timed on this machine: per stage,
+/// wall and CPU time (the process's, all threads), medians over the repeats.
 /// </summary>
 public static class BenchFacesCommand
 {
@@ -18,12 +19,12 @@ public static class BenchFacesCommand
         var photo = new Option<string>("--photo") { Description = "Portrait to measure on.", DefaultValueFactory = _ => Path.Combine("tests", "fixtures", "astronaut.png") };
         var repeats = new Option<int>("--repeats") { Description = "Timed runs of each whole-photo measurement.", DefaultValueFactory = _ => 5 };
         var model = AlignCommand.LandmarkModelOption();
-        var cmd = new Command("faces", "Time face detection, dlib's 68 landmarks and FFHQ alignment.") { photo, repeats, model };
+        var cmd = new Command("faces", "Time face detection, dlib's 68 landmarks and FFHQ alignment (per stage, wall and CPU).") { photo, repeats, model };
         cmd.SetAction(r =>
         {
             int n = Math.Max(1, r.GetValue(repeats));
             var portrait = ImageDecoder.Decode(r.GetValue(photo)!);
-            Console.WriteLine($"cores: {Environment.ProcessorCount}; portrait {portrait.Width}×{portrait.Height}");
+            Console.WriteLine($"cores: {Environment.ProcessorCount}; load average {LoadAverage()}; portrait {portrait.Width}×{portrait.Height}");
 
             var sw = Stopwatch.StartNew();
             var predictor = ShapePredictor.Load(DlibModelLocator.Locate(r.GetValue(model)));
@@ -40,85 +41,164 @@ public static class BenchFacesCommand
             Console.WriteLine($"landmarks: {sw.Elapsed.TotalMilliseconds / reps:F3} ms per face (68 points, one thread)");
 
             detector.Detect(portrait);
-            sw.Restart();
-            for (int i = 0; i < n; i++) detector.Detect(portrait);
-            double detMs = sw.Elapsed.TotalMilliseconds / n;
+            var det = new Stages();
+            for (int i = 0; i < n; i++)
+            {
+                det.Start();
+                detector.Detect(portrait);
+                det.Lap("detect");
+                det.EndRun();
+            }
             double mp = portrait.Width * (double)portrait.Height / 1e6;
-            Console.WriteLine($"detection: {detMs:F1} ms for {mp:F2} MP = {detMs / mp:F0} ms per megapixel of detection image " +
+            var (detWall, detCpu) = det.Median("detect");
+            Console.WriteLine($"detection: {detWall:F1} ms wall, {detCpu:F1} ms CPU for {mp:F2} MP = {detCpu / mp:F0} ms CPU per megapixel of detection image " +
                               $"(photos are detected at ≤ {detector.Options.MaxDetectionSide} px on the long side)");
 
             var pipeline = new PhotoAligner(detector, predictor, new FfhqAligner(new FfhqAlignOptions { OutputSize = 1024 }));
             TimePhoto(pipeline, portrait, 4000, 3000, 4, n);
             TimePhoto(pipeline, portrait, 2000, 1500, 2, n);
+            Console.WriteLine($"load average {LoadAverage()}");
             return 0;
         });
         return cmd;
     }
 
+    /// <summary>The 1-, 5- and 15-minute load averages (other processes share the cores: wall times depend on it).</summary>
+    private static string LoadAverage()
+    {
+        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "n/a"; }
+    }
+
+    /// <summary>Wall and process-CPU time per named stage, one list per run.</summary>
+    private sealed class Stages
+    {
+        private readonly Dictionary<string, List<(double Wall, double Cpu)>> _times = [];
+        private readonly List<string> _order = [];
+        private readonly Stopwatch _sw = new();
+        private double _wall;
+        private TimeSpan _cpu;
+        private double _runWall;
+        private TimeSpan _runCpu;
+        public bool Recording { get; set; } = true;
+
+        public void Start()
+        {
+            _sw.Restart();
+            _wall = 0;
+            _cpu = _runCpu = Environment.CpuUsage.TotalTime;
+            _runWall = 0;
+        }
+
+        public void Lap(string stage)
+        {
+            double wall = _sw.Elapsed.TotalMilliseconds;
+            var cpu = Environment.CpuUsage.TotalTime;
+            Add(stage, wall - _wall, (cpu - _cpu).TotalMilliseconds);
+            _wall = wall;
+            _cpu = cpu;
+        }
+
+        public void EndRun(string total = "total") => Add(total, _sw.Elapsed.TotalMilliseconds - _runWall, (Environment.CpuUsage.TotalTime - _runCpu).TotalMilliseconds);
+
+        private void Add(string stage, double wall, double cpu)
+        {
+            if (!Recording) return;
+            if (!_times.TryGetValue(stage, out var list))
+            {
+                _times[stage] = list = [];
+                _order.Add(stage);
+            }
+            list.Add((wall, cpu));
+        }
+
+        public IEnumerable<string> Names => _order;
+
+        public (double Wall, double Cpu) Median(string stage)
+        {
+            var list = _times[stage];
+            return (MedianOf(list.Select(x => x.Wall)), MedianOf(list.Select(x => x.Cpu)));
+        }
+
+        private static double MedianOf(IEnumerable<double> values)
+        {
+            var v = values.OrderBy(x => x).ToArray();
+            return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+        }
+
+        public void Print(string title)
+        {
+            Console.WriteLine($"  {title}");
+            foreach (var name in Names)
+            {
+                var (wall, cpu) = Median(name);
+                Console.WriteLine($"    {name,-34} {wall,7:F1} ms wall {cpu,7:F1} ms CPU");
+            }
+        }
+    }
+
     /// <summary>
-    /// Times decode → detect → landmarks → 1024 crop on a generated JPEG holding the portrait enlarged, two ways in
-    /// alternation: the whole photo decoded first (<see cref="PhotoAligner.Align(RgbImage, bool, int)"/>), and the
-    /// partial decode (<see cref="PhotoAligner.Align(PartialPhoto, bool, int)"/>: reduced decode for detection, full
-    /// resolution only around the face). Medians over the repeats.
+    /// Times a generated JPEG holding the portrait enlarged → 1024 crop, three ways in alternation: the steps of
+    /// <see cref="PhotoAligner.Align(PartialPhoto, bool, int)"/> one by one (reduced decode for detection, full
+    /// resolution only around the face; what <c>automod align</c> does), the same call end to end, and the whole
+    /// photo decoded first (<see cref="PhotoAligner.Align(RgbImage, bool, int)"/>). The first run of each is a
+    /// warm-up. Medians over the repeats.
     /// </summary>
     private static void TimePhoto(PhotoAligner pipeline, RgbImage portrait, int width, int height, int enlarge, int repeats)
     {
         var jpeg = MakeJpeg(portrait, width, height, enlarge);
-        var whole = new List<double[]>();
-        var partial = new List<double[]>();
-        var proc = Process.GetCurrentProcess();
+        var partial = new Stages();
+        var endToEnd = new Stages();
+        var whole = new Stages();
+        string detectSize = "";
         for (int i = 0; i <= repeats; i++)
         {
-            proc.Refresh();
-            var cpu0 = proc.TotalProcessorTime;
-            var sw = Stopwatch.StartNew();
-            var image = ImageDecoder.Decode(jpeg, "bench.jpg");
-            double t0 = sw.Elapsed.TotalMilliseconds;
-            var found = pipeline.Detector.Detect(image);
-            double t1 = sw.Elapsed.TotalMilliseconds;
-            if (found.Count == 0) throw new InvalidOperationException("The generated photo lost its face; the detector regressed.");
-            var points = pipeline.Landmarks.Predict(image, found[0].Box);
-            double t2 = sw.Elapsed.TotalMilliseconds;
-            pipeline.Aligner.AlignLandmarks68(image, points);
-            double t3 = sw.Elapsed.TotalMilliseconds;
-            proc.Refresh();
-            var cpu1 = proc.TotalProcessorTime;
-            if (i > 0) whole.Add([t3, t0, t1 - t0, t2 - t1, t3 - t2, (cpu1 - cpu0).TotalMilliseconds]);
+            partial.Recording = endToEnd.Recording = whole.Recording = i > 0;
 
-            // The same steps as PhotoAligner.Align(PartialPhoto), timed one by one.
-            sw.Restart();
+            // The steps of PhotoAligner.Align(PartialPhoto), timed one by one.
+            partial.Start();
             var photo = PartialPhoto.Open(jpeg, "bench.jpg");
             var small = photo.Reduced(pipeline.Detector.DetectionFactor(photo.Width, photo.Height));
-            double u0 = sw.Elapsed.TotalMilliseconds;
+            partial.Lap("reduced decode");
             var faces = pipeline.Detector.Detect(small, (double)photo.Width / small.Width);
-            double u1 = sw.Elapsed.TotalMilliseconds;
+            partial.Lap("detect");
+            detectSize = $"{small.Width}×{small.Height}";
             if (faces.Count == 0) throw new InvalidOperationException("The generated photo lost its face in the reduced decode.");
             var box = faces[0].Box;
-            double r = box.Width * 1.6;
-            photo.EnsureDecoded(new PixelRect((int)(box.CenterX - r), (int)(box.CenterY - r), (int)(box.CenterX + r) + 2, (int)(box.CenterY + r) + 2));
-            double u2 = sw.Elapsed.TotalMilliseconds;
+            photo.EnsureDecoded(PhotoAligner.FirstRegion(box));
+            partial.Lap("face-region decode");
             var pts = pipeline.Landmarks.Predict(photo.Canvas, box, photo.Decoded, out bool inside);
             if (!inside) throw new InvalidOperationException("Landmark features left the decoded region.");
-            double u3 = sw.Elapsed.TotalMilliseconds;
+            partial.Lap("landmarks");
             var quad = FaceQuad.FromLandmarks68(pts, pipeline.Aligner.Options.RotateLevel);
             var (x0, y0, x1, y1) = pipeline.Aligner.SourceRegion(quad, photo.Width, photo.Height);
             photo.EnsureDecoded(new PixelRect(x0, y0, x1, y1));
-            double u4 = sw.Elapsed.TotalMilliseconds;
+            partial.Lap("crop-region decode (if any more)");
             pipeline.Aligner.Align(photo.Canvas, quad);
-            double u5 = sw.Elapsed.TotalMilliseconds;
-            proc.Refresh();
-            if (i > 0) partial.Add([u5, u0, u1 - u0, u2 - u1 + (u4 - u3), u3 - u2, u5 - u4, (proc.TotalProcessorTime - cpu1).TotalMilliseconds]);
+            partial.Lap("align (FFHQ recipe → 1024)");
+            partial.EndRun("sum of the stages");
+
+            endToEnd.Start();
+            var result = pipeline.Align(PartialPhoto.Open(jpeg, "bench.jpg"));
+            endToEnd.EndRun("PhotoAligner.Align(PartialPhoto)");
+            if (!result.Succeeded) throw new InvalidOperationException($"The generated photo was rejected: {result.RejectReason}");
+
+            whole.Start();
+            var image = ImageDecoder.Decode(jpeg, "bench.jpg");
+            whole.Lap("decode");
+            var found = pipeline.Detector.Detect(image);
+            whole.Lap("detect");
+            if (found.Count == 0) throw new InvalidOperationException("The generated photo lost its face; the detector regressed.");
+            var points = pipeline.Landmarks.Predict(image, found[0].Box);
+            whole.Lap("landmarks");
+            pipeline.Aligner.AlignLandmarks68(image, points);
+            whole.Lap("align");
+            whole.EndRun("total");
         }
-        static double Median(List<double[]> runs, int k)
-        {
-            var v = runs.Select(x => x[k]).OrderBy(x => x).ToArray();
-            return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-        }
-        Console.WriteLine($"photo → aligned 1024, {width}×{height} JPEG ({jpeg.Length / 1024} KiB), medians of {repeats}:");
-        Console.WriteLine($"  whole decode first: {Median(whole, 0):F0} ms wall (decode {Median(whole, 1):F0}, detect {Median(whole, 2):F0}, " +
-                          $"landmarks {Median(whole, 3):F1}, align {Median(whole, 4):F0}); CPU {Median(whole, 5):F0} ms");
-        Console.WriteLine($"  partial decode:     {Median(partial, 0):F0} ms wall (reduced decode {Median(partial, 1):F0}, detect {Median(partial, 2):F0}, " +
-                          $"face-region decode {Median(partial, 3):F0}, landmarks {Median(partial, 4):F1}, align {Median(partial, 5):F0}); CPU {Median(partial, 6):F0} ms");
+        Console.WriteLine($"photo → aligned 1024, {width}×{height} JPEG ({jpeg.Length / 1024} KiB), medians of {repeats}; detection image {detectSize}:");
+        partial.Print("partial decode, stage by stage (the steps of PhotoAligner.Align(PartialPhoto)):");
+        endToEnd.Print("end to end:");
+        whole.Print("whole decode first (PhotoAligner.Align(RgbImage): ingest --detect and edits, which hold decoded images):");
     }
 
     private static byte[] MakeJpeg(RgbImage portrait, int width, int height, int enlarge)

@@ -23,6 +23,9 @@ public sealed record FfhqAlignOptions
     /// <summary>The recipe's <c>rotate_level</c>: turn the crop so the eyes are level.</summary>
     public bool RotateLevel { get; init; } = true;
 
+    /// <summary>Take the warp's bilinear samples 8 at a time with AVX2 where available (off only to test the scalar path).</summary>
+    internal bool Simd { get; init; } = true;
+
     internal void Validate()
     {
         if (OutputSize is < 8 or > 16384) throw new ArgumentOutOfRangeException(nameof(OutputSize), OutputSize, "Output size must be 8…16384 pixels.");

@@ -90,7 +90,7 @@ public sealed class FfhqAligner
             padded = true;
         }
 
-        var aligned = QuadWarp.Warp(work, q, size, IntermediateSize(q.Size, size));
+        var aligned = QuadWarp.Warp(work, q, size, IntermediateSize(q.Size, size), Options.Simd);
         return new AlignedFace(aligned, quad, Math.Max(shrink, 1), padded);
     }
 

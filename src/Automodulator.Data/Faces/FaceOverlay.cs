@@ -8,9 +8,24 @@ public static class FaceOverlay
 {
     public static byte[] RenderPng(RgbImage photo, IEnumerable<PhotoFace> faces, IEnumerable<FaceDetection>? otherDetections = null, int maxSide = 1024)
     {
+        int factor = Reduction(photo.Width, photo.Height, maxSide);
+        return RenderPng(Resampler.DownscaleByInteger(photo, factor), factor, faces, otherDetections);
+    }
+
+    /// <summary>The integer factor that brings a photo of this size within <paramref name="maxSide"/>.</summary>
+    public static int Reduction(int width, int height, int maxSide = 1024)
+    {
         int factor = 1;
-        while (Math.Max(photo.Width, photo.Height) / factor > maxSide) factor++;
-        var small = Resampler.DownscaleByInteger(photo, factor);
+        while (Math.Max(width, height) / factor > maxSide) factor++;
+        return factor;
+    }
+
+    /// <summary>
+    /// The overlay on a background that is the photo already reduced by <paramref name="factor"/> (e.g.
+    /// <see cref="PartialPhoto.Reduced"/>: a JPEG's DCT-scaled decode); faces are in full-photo pixels.
+    /// </summary>
+    public static byte[] RenderPng(RgbImage small, int factor, IEnumerable<PhotoFace> faces, IEnumerable<FaceDetection>? otherDetections = null)
+    {
         float s = 1f / factor;
         using var bmp = ImageGrid.ToBitmap(small);
         using var canvas = new SKCanvas(bmp);

@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using System.Xml.Linq;
 
 namespace Automodulator.Data.Faces;
@@ -31,7 +29,13 @@ public sealed class HaarCascade
         TreeLeafBase = treeLeafBase;
         Leaves = leaves;
         Features = features;
+        _simd = new Lazy<HaarSimdProgram?>(() => HaarSimdProgram.TryCompile(this));
     }
+
+    private readonly Lazy<HaarSimdProgram?> _simd;
+
+    /// <summary>The cascade compiled for 8-window AVX2 evaluation, or null when its trees are not of a supported shape.</summary>
+    internal HaarSimdProgram? Simd => _simd.Value;
 
     public int WindowWidth { get; }
     public int WindowHeight { get; }
@@ -178,134 +182,6 @@ public sealed class HaarCascade
                 if (total < stage.Threshold) return si;
             }
             return -1;
-        }
-    }
-
-    /// <summary>
-    /// The cascade evaluated for 8 neighbouring windows at once (AVX2): the integral-image reads of 8 windows one step
-    /// apart are 8 consecutive ints, either directly (step 1) or in an even/odd de-interleaved copy of the integral
-    /// images (step 2). Every lane does the scalar code's arithmetic in the same order (no fused multiply-add), so
-    /// each window's verdict is bit-identical to <see cref="Layout.Evaluate"/>. A block stops once at most
-    /// <see cref="HandOffLanes"/> windows are still alive: those finish one by one (8 lanes cost what 1 does).
-    /// </summary>
-    internal sealed class SimdStages
-    {
-        internal const int HandOffLanes = 2;
-        private readonly int[] _offsets;      // per rectangle 4 corner offsets, per node its rectangles
-        private readonly float[] _weights;    // per rectangle
-        private readonly int[] _nodeRectStart, _nodeRectCount;
-        private readonly int _n0, _n1, _n2, _n3; // the variance-normalisation rectangle (the window less a 1-pixel rim)
-        private readonly double _area;
-        private readonly HaarCascade _c;
-
-        /// <param name="map">Maps an integral-image offset to the offset in the arrays the SIMD loads read.</param>
-        internal SimdStages(HaarCascade c, int stride, Func<int, int> map)
-        {
-            _c = c;
-            int n = c.Nodes.Length;
-            _nodeRectStart = new int[n]; _nodeRectCount = new int[n];
-            var offsets = new List<int>();
-            var weights = new List<float>();
-            for (int i = 0; i < n; i++)
-            {
-                _nodeRectStart[i] = weights.Count;
-                foreach (var q in c.Features[c.Nodes[i].Feature])
-                {
-                    offsets.Add(map(q.Y * stride + q.X));
-                    offsets.Add(map(q.Y * stride + q.X + q.W));
-                    offsets.Add(map((q.Y + q.H) * stride + q.X));
-                    offsets.Add(map((q.Y + q.H) * stride + q.X + q.W));
-                    weights.Add(q.Weight);
-                }
-                _nodeRectCount[i] = weights.Count - _nodeRectStart[i];
-            }
-            _offsets = offsets.ToArray();
-            _weights = weights.ToArray();
-            int nw = c.WindowWidth - 2, nh = c.WindowHeight - 2;
-            _n0 = map(stride + 1); _n1 = map(stride + 1 + nw); _n2 = map((nh + 1) * stride + 1); _n3 = map((nh + 1) * stride + 1 + nw);
-            _area = nw * nh;
-        }
-
-        /// <summary>
-        /// The 8 windows whose integral reads start at index <paramref name="p"/> of <paramref name="sum"/> and
-        /// <paramref name="sq"/> (squares, wrapped to 32 bits: a window's sum of squares fits, so differences are
-        /// exact). Returns per lane the stage that rejected it; lanes equal to <paramref name="resume"/> are still
-        /// alive and continue at that stage (== the stage count: passed them all). <paramref name="inv"/>: each
-        /// window's 1/(σ·area), as the scalar code computes it.
-        /// </summary>
-        internal Vector256<int> Evaluate(int[] sum, int[] sq, int p, out Vector256<float> inv, out int resume)
-        {
-            ref int d = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(sum), p);
-            ref int q2 = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(sq), p);
-            var s = Vector256.LoadUnsafe(ref d, (nuint)_n0) - Vector256.LoadUnsafe(ref d, (nuint)_n1) - Vector256.LoadUnsafe(ref d, (nuint)_n2) + Vector256.LoadUnsafe(ref d, (nuint)_n3);
-            var s2 = Vector256.LoadUnsafe(ref q2, (nuint)_n0) - Vector256.LoadUnsafe(ref q2, (nuint)_n1) - Vector256.LoadUnsafe(ref q2, (nuint)_n2) + Vector256.LoadUnsafe(ref q2, (nuint)_n3);
-            inv = Vector256.Create(InvNorm(s.GetLower(), s2.GetLower()), InvNorm(s.GetUpper(), s2.GetUpper()));
-
-            ref int off = ref MemoryMarshal.GetArrayDataReference(_offsets);
-            ref float wts = ref MemoryMarshal.GetArrayDataReference(_weights);
-            var verdict = Vector256<int>.Zero;
-            var alive = Vector256<int>.AllBitsSet;
-            var stages = _c.Stages;
-            var roots = _c.TreeRoots;
-            var nodes = _c.Nodes;
-            var leafBase = _c.TreeLeafBase;
-            var leaves = _c.Leaves;
-            Span<Vector256<int>> next = stackalloc Vector256<int>[8];
-            for (int si = 0; si < stages.Length; si++)
-            {
-                var stage = stages[si];
-                var total = Vector256<float>.Zero;
-                for (int t = stage.FirstTree, end = stage.FirstTree + stage.TreeCount; t < end; t++)
-                {
-                    int root = roots[t];
-                    int count = (t + 1 < roots.Length ? roots[t + 1] : nodes.Length) - root;
-                    if (count > next.Length) throw new NotSupportedException("Trees of more than 8 nodes are not supported by the SIMD path.");
-                    for (int k = 0; k < count; k++)
-                    {
-                        int node = root + k;
-                        var val = Vector256<float>.Zero;
-                        for (int r = _nodeRectStart[node], rEnd = r + _nodeRectCount[node]; r < rEnd; r++)
-                        {
-                            ref int o = ref Unsafe.Add(ref off, r * 4);
-                            var rs = Vector256.LoadUnsafe(ref d, (nuint)o) - Vector256.LoadUnsafe(ref d, (nuint)Unsafe.Add(ref o, 1))
-                                   - Vector256.LoadUnsafe(ref d, (nuint)Unsafe.Add(ref o, 2)) + Vector256.LoadUnsafe(ref d, (nuint)Unsafe.Add(ref o, 3));
-                            val += Vector256.Create(Unsafe.Add(ref wts, r)) * Vector256.ConvertToSingle(rs);
-                        }
-                        ref readonly var nd = ref nodes[node];
-                        var goLeft = Vector256.LessThan(val * inv, Vector256.Create(nd.Threshold)).AsInt32();
-                        next[k] = Vector256.ConditionalSelect(goLeft, Vector256.Create(nd.Left), Vector256.Create(nd.Right));
-                    }
-                    // Walk the tree per lane: idx > 0 is an internal node (relative to the root), idx ≤ 0 the leaf −idx.
-                    var idx = next[0];
-                    for (int step = 1; step < count; step++)
-                        for (int k = 1; k < count; k++)
-                            idx = Vector256.ConditionalSelect(Vector256.Equals(idx, Vector256.Create(k)), next[k], idx);
-                    var leaf = Vector256.Create(leaves[leafBase[t]]);
-                    for (int l = 1; l <= count; l++)
-                        leaf = Vector256.ConditionalSelect(Vector256.Equals(idx, Vector256.Create(-l)).AsSingle(), Vector256.Create(leaves[leafBase[t] + l]), leaf);
-                    total += leaf;
-                }
-                var rejected = Vector256.LessThan(total, Vector256.Create(stage.Threshold)).AsInt32() & alive;
-                verdict = Vector256.ConditionalSelect(rejected, Vector256.Create(si), verdict);
-                alive &= ~rejected;
-                if (BitOperations.PopCount(alive.ExtractMostSignificantBits()) <= HandOffLanes || si == stages.Length - 1)
-                {
-                    resume = si + 1;
-                    return Vector256.ConditionalSelect(alive, Vector256.Create(resume), verdict);
-                }
-            }
-            throw new InvalidOperationException("unreachable");
-        }
-
-        /// <summary>(float)(1 / √(area·Σx² − (Σx)²)), or 1 when that is not positive: the scalar code's doubles, 4 lanes.</summary>
-        private Vector128<float> InvNorm(Vector128<int> s, Vector128<int> s2)
-        {
-            var sd = Vector256.ConvertToDouble(Vector256.WidenLower(Vector256.Create(s, s)));
-            var s2d = Vector256.ConvertToDouble(Vector256.WidenLower(Vector256.Create(s2, s2)));
-            var nf = Vector256.Create(_area) * s2d - sd * sd;
-            var root = Vector256.ConditionalSelect(Vector256.GreaterThan(nf, Vector256<double>.Zero), Vector256.Sqrt(nf), Vector256<double>.One);
-            var r = Vector256<double>.One / root;
-            return Vector128.Create((float)r[0], (float)r[1], (float)r[2], (float)r[3]);
         }
     }
 

@@ -55,9 +55,8 @@ public sealed class PhotoAligner
         var reject = Choose(detections, allFaces, minFace, out var chosen);
         if (reject is not null) return new PhotoAlignment(photo.Width, photo.Height, [], detections, reject);
 
-        // Landmark features and the FFHQ crop stay within about 1.5 box sides of the box centre for upright faces.
         var guess = default(PixelRect);
-        foreach (var d in chosen) guess = guess.Union(Around(d.Box, 1.6));
+        foreach (var d in chosen) guess = guess.Union(FirstRegion(d.Box));
         photo.EnsureDecoded(guess);
         var faces = new List<PhotoFace>();
         foreach (var d in chosen)
@@ -76,9 +75,13 @@ public sealed class PhotoAligner
         return new PhotoAlignment(photo.Width, photo.Height, faces, detections, null);
     }
 
-    private static PixelRect Around(FaceBox box, double halfSides)
+    /// <summary>
+    /// The full-resolution rectangle decoded first for a detected face: landmark features and the FFHQ crop stay
+    /// within about 1.5 box sides of the box centre for upright faces (reads beyond it widen it later).
+    /// </summary>
+    public static PixelRect FirstRegion(FaceBox box)
     {
-        double r = box.Width * halfSides;
+        double r = box.Width * 1.6;
         return new PixelRect((int)Math.Floor(box.CenterX - r), (int)Math.Floor(box.CenterY - r), (int)Math.Ceiling(box.CenterX + r) + 1, (int)Math.Ceiling(box.CenterY + r) + 1);
     }
 

@@ -79,12 +79,40 @@ public class FaceDetectorTests
     [Theory]
     [InlineData("astronaut.ppm")]
     [InlineData("astronaut_half.ppm")]
+    [InlineData("astronaut_double.ppm")]
     public void Simd_stage_evaluation_gives_the_scalar_cascade_s_detections(string variant)
     {
-        var image = variant == "astronaut.ppm" ? FaceFixtures.Astronaut : FaceFixtures.Variant(variant);
-        var simd = Detector().Detect(image);
-        var scalar = FaceDetector.Load(options: new FaceDetectorOptions { Simd = false }).Detect(image);
-        Assert.NotEmpty(scalar);
+        // Every cluster, however weak, and every verifier count: both cascades (alt2's two-node trees, the verifier's
+        // stumps), blocks of consecutive windows and packed survivors, step 1 and step 2 levels.
+        var image = FaceFixtures.Variant(variant);
+        var all = new FaceDetectorOptions { MinNeighbors = 0, MinVerifierHits = 0 };
+        var simd = FaceDetector.Load(options: all).Detect(image);
+        var scalar = FaceDetector.Load(options: all with { Simd = false }).Detect(image);
+        Assert.True(scalar.Count > 1, "weak clusters expected besides the face");
         Assert.Equal(scalar, simd);
+    }
+
+    [Fact]
+    public void Half_size_portrait_gives_exactly_the_one_face_where_dlib_puts_it()
+    {
+        var half = FaceFixtures.Variant("astronaut_half.ppm");
+        // dlib's box for the full-size portrait, halved (pixel (x, y) of the half image covers 2x, 2x+1).
+        var expected = FaceFixtures.ReferenceFor("astronaut.ppm").Hog[0].Box.Scaled(0.5);
+        var face = Assert.Single(Detector().Detect(half));
+        Assert.True(face.Box.IoU(expected) > 0.7, $"box {face.Box} vs dlib's halved {expected} (IoU {face.Box.IoU(expected):F2})");
+        Assert.True(face.VerifierHits >= new FaceDetectorOptions().MinVerifierHits, $"verifier hits {face.VerifierHits}");
+
+        // Without the verifier alt2 also fires on the space-suit collar, with a box larger than the face's.
+        var unverified = FaceDetector.Load(options: new FaceDetectorOptions { VerifierCascadePath = null }).Detect(half);
+        Assert.Equal(2, unverified.Count);
+        Assert.True(unverified[0].Box.IoU(expected) < 0.1, "the false positive is the largest detection without the verifier");
+        Assert.All(unverified, d => Assert.Equal(-1, d.VerifierHits));
+    }
+
+    [Fact]
+    public void Verifier_cascade_that_is_missing_names_the_package()
+    {
+        var e = Assert.Throws<FileNotFoundException>(() => FaceDetector.Load(options: new FaceDetectorOptions { VerifierCascadePath = "/nonexistent/haarcascade_frontalface_default.xml" }));
+        Assert.Contains("opencv-data", e.Message);
     }
 }

@@ -38,6 +38,19 @@ public class PhotoAlignerTests
     }
 
     [Fact]
+    public void Largest_face_of_the_half_size_portrait_is_the_face()
+    {
+        var r = Pipeline().Align(FaceFixtures.Variant("astronaut_half.ppm"), minFace: 1);
+        Assert.True(r.Succeeded, r.RejectReason);
+        var face = Assert.Single(r.Faces);
+        Assert.Equal(1, r.DetectedFaces);
+        // The eyes land where dlib's do on the full-size portrait, halved.
+        var eye = FaceFixtures.Mean(face.Landmarks.AsSpan(36, 6));
+        var expected = FaceFixtures.Mean(FaceFixtures.ReferenceFor("astronaut.ppm").Hog[0].Landmarks.AsSpan(36, 6)) / 2;
+        Assert.True(System.Numerics.Vector2.Distance(eye, expected) < 3, $"left eye at {eye}, expected near {expected}");
+    }
+
+    [Fact]
     public void Grayscale_photo_aligns()
     {
         Assert.True(Pipeline().Align(FaceFixtures.Variant("astronaut_gray.ppm")).Succeeded);
