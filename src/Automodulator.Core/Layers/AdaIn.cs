@@ -42,7 +42,7 @@ public sealed class AdaIn : nn.Module<Tensor, Tensor, Tensor>
         // addcmul one more for ·s + m: far fewer passes over the feature map than the elementwise chain, forward and backward.
         var normalized = nn.functional.instance_norm(x, eps: _eps);
         var (s, m) = Style(z);
-        var y = addcmul(m.unsqueeze(-1).unsqueeze(-1), normalized, s.unsqueeze(-1).unsqueeze(-1), 1);
+        var y = addcmul(m.unsqueeze(-1).unsqueeze(-1), normalized, s.unsqueeze(-1).unsqueeze(-1), HeldScalar.One);
         return y.MoveToOuterDisposeScope();
     }
 }

@@ -24,8 +24,8 @@ public sealed class BinomialBlur : nn.Module<Tensor, Tensor>
         if (_kernel is null || _kernel.device != x.device || _kernel.dtype != x.dtype || _kernel.shape[0] != c)
         {
             _kernel?.Dispose();
-            using var k1 = tensor(new float[] { 1, 2, 1 });
-            using var k2 = k1.outer(k1).div(16).reshape(1, 1, 3, 3);
+            using var k1 = tensor(new float[] { 0.25f, 0.5f, 0.25f });
+            using var k2 = k1.outer(k1).reshape(1, 1, 3, 3);
             using var typed = k2.to(x.dtype, x.device);
             _kernel = typed.expand(c, 1, 3, 3).contiguous().DetachFromDisposeScope();
         }

@@ -14,6 +14,7 @@ public sealed class EqualizedConv2d : nn.Module<Tensor, Tensor>, IPrecisionSwitc
     private readonly Parameter weight;
     private readonly Parameter? bias;
     private readonly long _padding;
+    private readonly Scalar _scale;  // held: see HeldScalar
 
     public EqualizedConv2d(string name, int inChannels, int outChannels, int kernelSize, double gain = 1.4142135623730951,
         bool useBias = true) : base(name)
@@ -24,6 +25,7 @@ public sealed class EqualizedConv2d : nn.Module<Tensor, Tensor>, IPrecisionSwitc
         weight = new Parameter(randn(outChannels, inChannels, kernelSize, kernelSize));
         bias = useBias ? new Parameter(zeros(outChannels)) : null;
         WeightScale = gain / Math.Sqrt(inChannels * kernelSize * kernelSize);
+        _scale = WeightScale.ToScalar();
         _padding = kernelSize / 2;
         RegisterComponents();
     }
@@ -39,7 +41,7 @@ public sealed class EqualizedConv2d : nn.Module<Tensor, Tensor>, IPrecisionSwitc
     public Parameter Weight => weight;
 
     /// <summary>The weight the convolution actually uses.</summary>
-    public Tensor EffectiveWeight() => weight * WeightScale;
+    public Tensor EffectiveWeight() => weight.mul(_scale);
 
     /// <summary>Operand precision; 1×1 convolutions (toRGB) always run in float32.</summary>
     public ConvPrecision Precision { get; set; }
@@ -56,12 +58,12 @@ public sealed class EqualizedConv2d : nn.Module<Tensor, Tensor>, IPrecisionSwitc
         if (KernelSize != 3) throw new InvalidOperationException("The fused upsampling convolution is defined for 3×3 kernels.");
         using var scope = NewDisposeScope();
         // conv_transpose2d takes [in, out, kh, kw] and correlates with the kernel flipped, hence permute + flip.
-        var w = (weight * WeightScale).permute(1, 0, 2, 3).flip(2, 3);
+        var w = weight.mul(_scale).permute(1, 0, 2, 3).flip(2, 3);
         var p = nn.functional.pad(w, [1, 1, 1, 1]);
         var w4 = p[.., .., 1.., 1..] + p[.., .., ..^1, 1..] + p[.., .., 1.., ..^1] + p[.., .., ..^1, ..^1];
         return PrecisionConv.ConvTranspose2dStride2(x, w4, bias, Precision).MoveToOuterDisposeScope();
     }
 
     public override Tensor forward(Tensor x) =>
-        PrecisionConv.Conv2d(x, weight * WeightScale, bias, _padding, KernelSize > 1 ? Precision : ConvPrecision.Float32);
+        PrecisionConv.Conv2d(x, weight.mul(_scale), bias, _padding, KernelSize > 1 ? Precision : ConvPrecision.Float32);
 }

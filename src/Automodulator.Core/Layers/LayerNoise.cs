@@ -34,6 +34,6 @@ public sealed class LayerNoise : nn.Module<Tensor, Tensor>
     {
         if (!Enabled) return x.alias();
         using var noise = LayerNoiseSource.Like(x);
-        return x.addcmul(noise, scale, 1);
+        return x.addcmul(noise, scale, HeldScalar.One);
     }
 }

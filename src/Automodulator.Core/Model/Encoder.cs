@@ -53,11 +53,11 @@ public sealed class Encoder : nn.Module<Tensor, double, Tensor>
             throw new ArgumentException(
                 $"The encoder takes square images of a power-of-two size in 4..{_config.MaxResolution}; got {x.shape[2]}×{res}.");
         using var scope = NewDisposeScope();
-        double slope = _config.LeakySlope;
-        var h = blocks[Key(res)].call(nn.functional.leaky_relu(from_rgb[Key(res)].call(x), slope));
+        using var slope = _config.LeakySlope.ToScalar();  // held past the calls: see HeldScalar
+        var h = blocks[Key(res)].call(from_rgb[Key(res)].call(x).leaky_relu(slope));
         if (alpha < 1.0 && res > 4)
         {
-            var skip = nn.functional.leaky_relu(from_rgb[Key(res / 2)].call(nn.functional.avg_pool2d(x, 2)), slope);
+            var skip = from_rgb[Key(res / 2)].call(nn.functional.avg_pool2d(x, 2)).leaky_relu(slope);
             h = h * alpha + skip * (1.0 - alpha);
         }
         for (int r = res / 2; r >= 4; r /= 2)

@@ -12,7 +12,7 @@ public sealed class EncoderBlock : nn.Module<Tensor, Tensor>
 {
     private readonly SpectralNormConv2d conv0;
     private readonly SpectralNormConv2d conv1;
-    private readonly double _slope;
+    private readonly Scalar _slope;  // held: see HeldScalar
     private readonly bool _isLast;
 
     public EncoderBlock(string name, int inChannels, int outChannels, bool isLast, double slope) : base(name)
@@ -21,7 +21,7 @@ public sealed class EncoderBlock : nn.Module<Tensor, Tensor>
         conv1 = isLast
             ? new SpectralNormConv2d("conv1", inChannels, outChannels, 4, padding: 0)
             : new SpectralNormConv2d("conv1", inChannels, outChannels, 3);
-        _slope = slope;
+        _slope = HeldScalar.For(slope);
         _isLast = isLast;
         RegisterComponents();
     }
@@ -31,9 +31,9 @@ public sealed class EncoderBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = nn.functional.leaky_relu(conv0.call(x), _slope);
+        var h = conv0.call(x).leaky_relu(_slope);
         h = conv1.call(h);
-        h = _isLast ? h.flatten(1) : nn.functional.avg_pool2d(nn.functional.leaky_relu(h, _slope), 2);
+        h = _isLast ? h.flatten(1) : nn.functional.avg_pool2d(h.leaky_relu(_slope), 2);
         return h.MoveToOuterDisposeScope();
     }
 }

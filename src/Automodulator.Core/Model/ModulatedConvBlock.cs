@@ -20,7 +20,7 @@ public sealed class ModulatedConvBlock : ModulatedBlock
     private readonly ModuleList<LayerNoise> noises;
     private readonly ModuleList<AdaIn> adains;
     private readonly BinomialBlur blur;
-    private readonly double _slope;
+    private readonly Scalar _slope;  // held: see HeldScalar
 
     public ModulatedConvBlock(string name, int inChannels, int outChannels, int latentDim, bool upsample, int layers = 2,
         double slope = 0.2) : base(name)
@@ -30,7 +30,7 @@ public sealed class ModulatedConvBlock : ModulatedBlock
         OutChannels = outChannels;
         Upsamples = upsample;
         LatentDim = latentDim;
-        _slope = slope;
+        _slope = HeldScalar.For(slope);
         convs = new ModuleList<EqualizedConv2d>();
         noises = new ModuleList<LayerNoise>();
         adains = new ModuleList<AdaIn>();
@@ -69,7 +69,7 @@ public sealed class ModulatedConvBlock : ModulatedBlock
             if (i == 0) h = blur.call(h);
             noises[i].Enabled = NoiseEnabled;
             h = noises[i].call(h);
-            h = nn.functional.leaky_relu(h, _slope);
+            h = h.leaky_relu(_slope);
             h = adains[i].call(h, styles[i]);
         }
         return h.MoveToOuterDisposeScope();

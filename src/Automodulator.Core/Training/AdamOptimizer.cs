@@ -1,4 +1,5 @@
 using Automodulator.Core.Checkpoints;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -55,24 +56,32 @@ public sealed class AdamOptimizer : IDisposable
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
+        // Scalars held past the native calls (see Layers/HeldScalar).
+        using var beta1 = Beta1.ToScalar();
+        using var beta2 = Beta2.ToScalar();
+        using var oneMinusBeta1 = (1 - Beta1).ToScalar();
+        using var oneMinusBeta2 = (1 - Beta2).ToScalar();
+        using var epsilon = Epsilon.ToScalar();
         foreach (var s in _slots)
         {
             var g = s.Parameter.grad;
             if (g is null) continue;
             s.Step++;
             if (s.ExpAvgSq is null) s.ExpAvgSq = zeros_like(s.Parameter).DetachFromDisposeScope();
-            s.ExpAvgSq.mul_(Beta2).addcmul_(g, g, 1 - Beta2);
+            s.ExpAvgSq.mul_(beta2).addcmul_(g, g, oneMinusBeta2);
             Tensor m = g;
             if (Beta1 > 0)
             {
                 if (s.ExpAvg is null) s.ExpAvg = zeros_like(s.Parameter).DetachFromDisposeScope();
-                s.ExpAvg.mul_(Beta1).add_(g, 1 - Beta1);
+                s.ExpAvg.mul_(beta1).add_(g, oneMinusBeta1);
                 m = s.ExpAvg;
             }
             double bc1 = 1 - Math.Pow(Beta1, s.Step);
             double bc2 = 1 - Math.Pow(Beta2, s.Step);
-            var denom = s.ExpAvgSq.sqrt().div_(Math.Sqrt(bc2)).add_(Epsilon);
-            s.Parameter.addcdiv_(m, denom, -LearningRate / bc1);
+            using var sqrtBc2 = Math.Sqrt(bc2).ToScalar();
+            using var stepSize = (-LearningRate / bc1).ToScalar();
+            var denom = s.ExpAvgSq.sqrt().div_(sqrtBc2).add_(epsilon);
+            s.Parameter.addcdiv_(m, denom, stepSize);
         }
         ZeroGrad();
     }

@@ -358,8 +358,10 @@ public sealed class Trainer : IDisposable
     private void UpdateEma()
     {
         using var _ = no_grad();
-        double d = Options.EmaDecay;
-        foreach (var (ema, live) in _emaPairs) ema.mul_(d).add_(live, 1 - d);
+        // Scalars held past the calls (see HeldScalar).
+        using var keep = Options.EmaDecay.ToScalar();
+        using var take = (1 - Options.EmaDecay).ToScalar();
+        foreach (var (ema, live) in _emaPairs) ema.mul_(keep).add_(live, take);
     }
 
     internal void CopyDecoderToEma()
