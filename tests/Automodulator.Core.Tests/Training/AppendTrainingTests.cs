@@ -6,6 +6,7 @@ using Automodulator.Core.Model;
 using Automodulator.Core.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using static Automodulator.Tests.Shared.ModelTestSupport;
 
 namespace Automodulator.Core.Tests.Training;
 
@@ -63,9 +64,6 @@ public sealed class AppendFineTune : IDisposable
 
     public static IReadOnlyDictionary<string, Tensor> ReadTensors(string path) => CheckpointFile.Read(path).Tensors;
 
-    private static Dictionary<string, Tensor> Snapshot(IEnumerable<KeyValuePair<string, Tensor>> state) =>
-        state.ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().clone().DetachFromDisposeScope());
-
     public void Dispose()
     {
         foreach (var d in new[] { BaseState, Initial, Live, Ema })
@@ -78,21 +76,6 @@ public sealed class AppendFineTune : IDisposable
 public sealed class AppendTrainingTests(AppendFineTune f) : IClassFixture<AppendFineTune>
 {
     private static readonly string[] NewLevel = AppendedBlockConfig.StatePrefixesAt(16).ToArray();
-
-    private static bool Same(Tensor a, Tensor b)
-    {
-        if (!a.shape.SequenceEqual(b.shape)) return false;
-        using var eq = a.eq(b);
-        using var all = eq.all();
-        return all.item<bool>();
-    }
-
-    private static Tensor Decode(AutomodulatorNetwork net, Tensor z, int resolution, double alpha = 1.0)
-    {
-        net.eval();
-        net.Decoder.NoiseEnabled = false;
-        return net.Decoder.call(LayerLatents.Uniform(z, net.Decoder.LayerCountUpTo(resolution)), new DecodeSpec(resolution, alpha));
-    }
 
     [Fact]
     public void Appending_grows_the_model_by_one_level_shaped_like_a_progressive_phase()

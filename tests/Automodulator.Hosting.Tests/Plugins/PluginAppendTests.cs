@@ -12,6 +12,7 @@ using Automodulator.Hosting.Plugins;
 using Automodulator.Hosting.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using static Automodulator.Tests.Shared.ModelTestSupport;
 
 namespace Automodulator.Hosting.Tests.Plugins;
 
@@ -69,9 +70,6 @@ public sealed class PluginAppendFineTune : IDisposable
         LogFlushEveryIterations = 4,
     }, registry);
 
-    private static Dictionary<string, Tensor> Snapshot(IEnumerable<KeyValuePair<string, Tensor>> state) =>
-        state.ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().clone().DetachFromDisposeScope());
-
     public void Dispose()
     {
         foreach (var d in new[] { BaseState, Initial, Live, Ema })
@@ -86,21 +84,6 @@ public sealed class PluginAppendTests(PluginAppendFineTune f) : IClassFixture<Pl
     private readonly string _dir = Directory.CreateTempSubdirectory("automod-pappend-t-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static bool Same(Tensor a, Tensor b)
-    {
-        if (!a.shape.SequenceEqual(b.shape)) return false;
-        using var eq = a.eq(b);
-        using var all = eq.all();
-        return all.item<bool>();
-    }
-
-    private static Tensor Decode(AutomodulatorNetwork net, Tensor z, int resolution, double alpha = 1.0)
-    {
-        net.eval();
-        net.Decoder.NoiseEnabled = false;
-        return net.Decoder.call(LayerLatents.Uniform(z, net.Decoder.LayerCountUpTo(resolution)), new DecodeSpec(resolution, alpha));
-    }
 
     [Fact]
     public void Training_an_appended_plugin_block_leaves_the_base_bit_identical_and_trains_only_the_new_level()

@@ -8,6 +8,7 @@ using Automodulator.Hosting.Plugins;
 using Automodulator.Hosting.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using static Automodulator.Tests.Shared.ModelTestSupport;
 
 namespace Automodulator.Hosting.Tests.Plugins;
 
@@ -71,9 +72,6 @@ public sealed class PluginFineTune : IDisposable
         LogFlushEveryIterations = 4,
     };
 
-    private static Dictionary<string, Tensor> Snapshot(IEnumerable<KeyValuePair<string, Tensor>> state) =>
-        state.ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().clone().DetachFromDisposeScope());
-
     public void Dispose()
     {
         foreach (var d in new[] { BaseState, Initial, Live, Ema })
@@ -84,14 +82,6 @@ public sealed class PluginFineTune : IDisposable
 
 public sealed class PluginTrainingTests(PluginFineTune f) : IClassFixture<PluginFineTune>
 {
-    private static bool Same(Tensor a, Tensor b)
-    {
-        if (!a.shape.SequenceEqual(b.shape)) return false;
-        using var eq = a.eq(b);
-        using var all = eq.all();
-        return all.item<bool>();
-    }
-
     private static Tensor Decode(AutomodulatorNetwork net, Tensor z, int resolution, int? stop = null)
     {
         net.eval();
