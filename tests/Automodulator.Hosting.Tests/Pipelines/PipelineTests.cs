@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Automodulator.Core.Registry;
 using Automodulator.Hosting.Pipelines;
+using Automodulator.Hosting.Pipelines.Steps;
 using static TorchSharp.torch;
 
 namespace Automodulator.Hosting.Tests.Pipelines;
@@ -50,6 +51,24 @@ public sealed class PipelineTests : IDisposable
         var train = p.Steps.Single(s => s.Name == "train");
         Assert.Equal(Path.Combine(_dir, "runs", "tiny", "ingest"), train.Options["data"]!.GetValue<string>());
         Assert.Equal("7", train.Options["samplesPerPhase"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_train_step_takes_its_convolution_precision_from_the_options_and_defaults_to_fp32()
+    {
+        var p = PipelineDefinition.Load(WriteTinyPipeline());
+        var train = p.Steps.Single(s => s.Name == "train");
+        StepContext Context(PipelineStepDefinition step) => new()
+        {
+            Pipeline = p, Step = step, Record = new StepRecord { Name = step.Name, Kind = step.Kind },
+            Log = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, Device = CPU, Registry = ComponentRegistry.WithBuiltIns(),
+        };
+        Assert.Equal("fp32", TrainStep.Build(Context(train)).Precision);
+        var options = (System.Text.Json.Nodes.JsonObject)train.Options.DeepClone();
+        options["precision"] = "BF16";
+        Assert.Equal("bf16", TrainStep.Build(Context(train with { Options = options })).Precision);
+        options["precision"] = "fp8";
+        Assert.Contains("fp32, bf16 or auto", Assert.Throws<ArgumentException>(() => TrainStep.Build(Context(train with { Options = options })).Resolve()).Message);
     }
 
     [Fact]
