@@ -6,6 +6,7 @@ using Automodulator.Core.Model;
 using Automodulator.Core.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Automodulator.Tests.Shared;
 using static Automodulator.Tests.Shared.ModelTestSupport;
 
 namespace Automodulator.Core.Tests.Training;
@@ -15,35 +16,15 @@ namespace Automodulator.Core.Tests.Training;
 /// and trained for 12 iterations with the base frozen: the first 6 fade the new level in from 8×8 (append-16 with
 /// a fade over half the phase), layer noise on. Exported as model.amod.
 /// </summary>
-public sealed class AppendFineTune : IDisposable
+public sealed class AppendFineTune() : FrozenBaseRun("automod-append-", BaseConfig, Options, SampleData)
 {
-    public AppendFineTune()
-    {
-        using (var baseNet = AutomodulatorNetwork.Create(BaseConfig, seed: 11)) ModelCheckpoint.Save(baseNet, BasePath);
-        BaseState = Snapshot(ReadTensors(BasePath));
-        using var run = TrainingRun.Start(Path.Combine(Dir, "run"), Options(BasePath), Data);
-        var trainer = run.Trainer;
-        Initial = Snapshot(trainer.Network.state_dict());
-        var optimised = trainer.EncoderOptimizer.Parameters.Concat(trainer.DecoderOptimizer.Parameters).Select(p => p.Handle).ToHashSet();
-        Optimised = trainer.Network.named_parameters().Where(p => optimised.Contains(p.parameter.Handle)).Select(p => p.name).ToHashSet();
-        Outcome = run.Run();
-        Live = Snapshot(trainer.Network.state_dict());
-        Ema = Snapshot(trainer.EmaDecoder.state_dict().ToDictionary(kv => "decoder." + kv.Key, kv => kv.Value));
-        ModelPath = run.Folder.ModelFile;
-        Log = File.ReadAllLines(run.Folder.LogFile).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
-    }
+    private static readonly SyntheticFaceSet SampleData = new(24, 16, seed: 5);
 
-    public string Dir { get; } = Directory.CreateTempSubdirectory("automod-append-").FullName;
-    public string BasePath => Path.Combine(Dir, "base.amod");
-    public string ModelPath { get; }
-    public RunOutcome Outcome { get; }
-    public IImageSet Data { get; } = new SyntheticFaceSet(24, 16, seed: 5);
-    public IReadOnlyDictionary<string, Tensor> BaseState { get; }
-    public IReadOnlyDictionary<string, Tensor> Initial { get; }
-    public IReadOnlyDictionary<string, Tensor> Live { get; }
-    public IReadOnlyDictionary<string, Tensor> Ema { get; }
-    public IReadOnlySet<string> Optimised { get; }
-    public IReadOnlyList<JsonElement> Log { get; }
+    public IImageSet Data => SampleData;
+
+    /// <summary>One parsed JSONL line per iteration of the run's log.</summary>
+    public IReadOnlyList<JsonElement> Log => _log ??= File.ReadAllLines(LogFile).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+    private List<JsonElement>? _log;
 
     public static ModelConfig BaseConfig => TestConfigs.Tiny(8, channels: 8, latent: 16);
 
@@ -63,13 +44,6 @@ public sealed class AppendFineTune : IDisposable
     }, null);
 
     public static IReadOnlyDictionary<string, Tensor> ReadTensors(string path) => CheckpointFile.Read(path).Tensors;
-
-    public void Dispose()
-    {
-        foreach (var d in new[] { BaseState, Initial, Live, Ema })
-            foreach (var t in d.Values) t.Dispose();
-        Directory.Delete(Dir, recursive: true);
-    }
 }
 
 [Collection("Training")]

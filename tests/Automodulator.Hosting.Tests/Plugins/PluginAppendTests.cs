@@ -12,6 +12,7 @@ using Automodulator.Hosting.Plugins;
 using Automodulator.Hosting.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Automodulator.Tests.Shared;
 using static Automodulator.Tests.Shared.ModelTestSupport;
 
 namespace Automodulator.Hosting.Tests.Plugins;
@@ -21,35 +22,13 @@ namespace Automodulator.Hosting.Tests.Plugins;
 /// block of width 4 (so its skip path is a projection and the new encoder level narrows too), trained alone for 12
 /// iterations with layer noise on (the plugin draws it from the trainer's generator), exported as model.amod.
 /// </summary>
-public sealed class PluginAppendFineTune : IDisposable
+public sealed class PluginAppendFineTune() : FrozenBaseRun("automod-pappend-", BaseConfig, path => Options(path, SampleRegistry), SampleData, SampleRegistry)
 {
-    public PluginAppendFineTune()
-    {
-        Registry = new PluginHost(ComponentRegistry.WithBuiltIns()).LoadAll([PluginFolders.Samples]).Registry;
-        using (var baseNet = AutomodulatorNetwork.Create(BaseConfig, seed: 11)) ModelCheckpoint.Save(baseNet, BasePath);
-        BaseState = Snapshot(CheckpointFile.Read(BasePath).Tensors);
-        using var run = TrainingRun.Start(Path.Combine(Dir, "run"), Options(BasePath, Registry), Data, registry: Registry);
-        var trainer = run.Trainer;
-        Initial = Snapshot(trainer.Network.state_dict());
-        var optimised = trainer.EncoderOptimizer.Parameters.Concat(trainer.DecoderOptimizer.Parameters).Select(p => p.Handle).ToHashSet();
-        Optimised = trainer.Network.named_parameters().Where(p => optimised.Contains(p.parameter.Handle)).Select(p => p.name).ToHashSet();
-        Outcome = run.Run();
-        Live = Snapshot(trainer.Network.state_dict());
-        Ema = Snapshot(trainer.EmaDecoder.state_dict().ToDictionary(kv => "decoder." + kv.Key, kv => kv.Value));
-        ModelPath = run.Folder.ModelFile;
-    }
+    private static readonly ComponentRegistry SampleRegistry = new PluginHost(ComponentRegistry.WithBuiltIns()).LoadAll([PluginFolders.Samples]).Registry;
+    private static readonly ImageSourceSet SampleData = ImageSourceSet.Synthetic(24, 16, seed: 5);
 
-    public string Dir { get; } = Directory.CreateTempSubdirectory("automod-pappend-").FullName;
-    public ComponentRegistry Registry { get; }
-    public string BasePath => Path.Combine(Dir, "base.amod");
-    public string ModelPath { get; }
-    public RunOutcome Outcome { get; }
-    public ImageSourceSet Data { get; } = ImageSourceSet.Synthetic(24, 16, seed: 5);
-    public IReadOnlyDictionary<string, Tensor> BaseState { get; }
-    public IReadOnlyDictionary<string, Tensor> Initial { get; }
-    public IReadOnlyDictionary<string, Tensor> Live { get; }
-    public IReadOnlyDictionary<string, Tensor> Ema { get; }
-    public IReadOnlySet<string> Optimised { get; }
+    public ComponentRegistry Registry => SampleRegistry;
+    public ImageSourceSet Data => SampleData;
 
     public static ModelConfig BaseConfig => new()
     {
@@ -69,13 +48,6 @@ public sealed class PluginAppendFineTune : IDisposable
         SnapshotEverySamples = 0,
         LogFlushEveryIterations = 4,
     }, registry);
-
-    public void Dispose()
-    {
-        foreach (var d in new[] { BaseState, Initial, Live, Ema })
-            foreach (var t in d.Values) t.Dispose();
-        Directory.Delete(Dir, recursive: true);
-    }
 }
 
 public sealed class PluginAppendTests(PluginAppendFineTune f) : IClassFixture<PluginAppendFineTune>, IDisposable

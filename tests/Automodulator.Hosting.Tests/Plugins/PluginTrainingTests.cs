@@ -8,6 +8,7 @@ using Automodulator.Hosting.Plugins;
 using Automodulator.Hosting.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Automodulator.Tests.Shared;
 using static Automodulator.Tests.Shared.ModelTestSupport;
 
 namespace Automodulator.Hosting.Tests.Plugins;
@@ -16,41 +17,15 @@ namespace Automodulator.Hosting.Tests.Plugins;
 /// One plugin fine-tune shared by the tests: a 16×16 base (saved as base.amod), a modulated-residual block inserted
 /// after 16×16 and trained alone for 12 iterations with the base frozen, exported as model.amod.
 /// </summary>
-public sealed class PluginFineTune : IDisposable
+public sealed class PluginFineTune() : FrozenBaseRun("automod-ptrain-", BaseConfig, Options, SampleData, SampleRegistry)
 {
     public const string Key = "modulated-residual-16x16";
 
-    public PluginFineTune()
-    {
-        Registry = new PluginHost(ComponentRegistry.WithBuiltIns()).LoadAll([PluginFolders.Samples]).Registry;
-        using (var baseNet = AutomodulatorNetwork.Create(BaseConfig, seed: 11)) ModelCheckpoint.Save(baseNet, BasePath);
-        BaseState = Snapshot(CheckpointFile.Read(BasePath).Tensors);
-        var run = TrainingRun.Start(Path.Combine(Dir, "run"), Options(BasePath), Data, registry: Registry);
-        using (run)
-        {
-            var trainer = run.Trainer;
-            Initial = Snapshot(trainer.Network.state_dict());
-            EncoderOptimised = !trainer.EncoderOptimizer.IsEmpty;
-            DecoderOptimisedElements = trainer.DecoderOptimizer.Parameters.Sum(p => p.NumberOfElements);
-            Outcome = run.Run();
-            Live = Snapshot(trainer.Network.state_dict());
-            Ema = Snapshot(trainer.EmaDecoder.state_dict().ToDictionary(kv => "decoder." + kv.Key, kv => kv.Value));
-            ModelPath = run.Folder.ModelFile;
-        }
-    }
+    private static readonly ComponentRegistry SampleRegistry = new PluginHost(ComponentRegistry.WithBuiltIns()).LoadAll([PluginFolders.Samples]).Registry;
+    private static readonly ImageSourceSet SampleData = ImageSourceSet.Synthetic(24, 16, seed: 5);
 
-    public string Dir { get; } = Directory.CreateTempSubdirectory("automod-ptrain-").FullName;
-    public ComponentRegistry Registry { get; }
-    public string BasePath => Path.Combine(Dir, "base.amod");
-    public string ModelPath { get; }
-    public RunOutcome Outcome { get; }
-    public ImageSourceSet Data { get; } = ImageSourceSet.Synthetic(24, 16, seed: 5);
-    public IReadOnlyDictionary<string, Tensor> BaseState { get; }
-    public IReadOnlyDictionary<string, Tensor> Initial { get; }
-    public IReadOnlyDictionary<string, Tensor> Live { get; }
-    public IReadOnlyDictionary<string, Tensor> Ema { get; }
-    public bool EncoderOptimised { get; }
-    public long DecoderOptimisedElements { get; }
+    public ComponentRegistry Registry => SampleRegistry;
+    public ImageSourceSet Data => SampleData;
 
     public static ModelConfig BaseConfig => new()
     {
@@ -71,13 +46,6 @@ public sealed class PluginFineTune : IDisposable
         SnapshotEverySamples = 0,
         LogFlushEveryIterations = 4,
     };
-
-    public void Dispose()
-    {
-        foreach (var d in new[] { BaseState, Initial, Live, Ema })
-            foreach (var t in d.Values) t.Dispose();
-        Directory.Delete(Dir, recursive: true);
-    }
 }
 
 public sealed class PluginTrainingTests(PluginFineTune f) : IClassFixture<PluginFineTune>
