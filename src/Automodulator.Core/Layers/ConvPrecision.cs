@@ -30,23 +30,18 @@ public interface IPrecisionSwitchable
 public static class PrecisionConv
 {
     /// <summary>conv2d(x, w) + b with x and w rounded to bfloat16 when asked; the result is float32 either way.</summary>
-    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, long padding, ConvPrecision precision)
-    {
-        if (precision == ConvPrecision.Float32 || x.dtype != ScalarType.Float32)
-            return nn.functional.conv2d(x, weight, bias, padding: [padding, padding]);
-        var y = nn.functional.conv2d(x.to(ScalarType.BFloat16), weight.to(ScalarType.BFloat16), padding: [padding, padding])
-            .to(ScalarType.Float32);
-        // The bias is added in float32 so that it is not rounded.
-        return bias is null ? y : y.add_(bias.view(1, -1, 1, 1));
-    }
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, long padding, ConvPrecision precision) =>
+        Run(x, weight, bias, precision, (xi, wi, bi) => nn.functional.conv2d(xi, wi, bi, padding: [padding, padding]));
 
     /// <summary>conv_transpose2d(x, w, stride 2, padding 1) + b under the chosen operand precision (float32 result).</summary>
-    public static Tensor ConvTranspose2dStride2(Tensor x, Tensor weight, Tensor? bias, ConvPrecision precision)
+    public static Tensor ConvTranspose2dStride2(Tensor x, Tensor weight, Tensor? bias, ConvPrecision precision) =>
+        Run(x, weight, bias, precision, (xi, wi, bi) => nn.functional.conv_transpose2d(xi, wi, bi, strides: [2, 2], padding: [1, 1]));
+
+    private static Tensor Run(Tensor x, Tensor weight, Tensor? bias, ConvPrecision precision, Func<Tensor, Tensor, Tensor?, Tensor> conv)
     {
-        if (precision == ConvPrecision.Float32 || x.dtype != ScalarType.Float32)
-            return nn.functional.conv_transpose2d(x, weight, bias, strides: [2, 2], padding: [1, 1]);
-        var y = nn.functional.conv_transpose2d(x.to(ScalarType.BFloat16), weight.to(ScalarType.BFloat16), strides: [2, 2], padding: [1, 1])
-            .to(ScalarType.Float32);
+        if (precision == ConvPrecision.Float32 || x.dtype != ScalarType.Float32) return conv(x, weight, bias);
+        var y = conv(x.to(ScalarType.BFloat16), weight.to(ScalarType.BFloat16), null).to(ScalarType.Float32);
+        // The bias is added in float32 so that it is not rounded.
         return bias is null ? y : y.add_(bias.view(1, -1, 1, 1));
     }
 
@@ -72,14 +67,25 @@ public static class PrecisionConv
     private static bool CpuHasBFloat16() => _cpuBf16.Value;
 
     /// <summary>True for the names <see cref="Parse"/> accepts.</summary>
-    public static bool IsName(string text) => text.Trim().ToLowerInvariant() is "fp32" or "float32" or "bf16" or "bfloat16" or "auto";
+    public static bool IsName(string text) => Named(text, out _);
 
     /// <summary>Parses "fp32", "bf16" or "auto" (bf16 where <see cref="IsFast"/>, else fp32).</summary>
-    public static ConvPrecision Parse(string text, Device device) => text.Trim().ToLowerInvariant() switch
+    public static ConvPrecision Parse(string text, Device device) =>
+        !Named(text, out var fixedPrecision) ? throw new ArgumentException(UnknownMessage(text))
+        : fixedPrecision ?? (IsFast(device) ? ConvPrecision.BFloat16 : ConvPrecision.Float32);
+
+    /// <summary>The error for a name that is none of fp32, bf16 and auto.</summary>
+    public static string UnknownMessage(string text) => $"Unknown precision \"{text}\": use fp32, bf16 or auto.";
+
+    /// <summary>Whether <paramref name="text"/> names a precision; "auto" gives null (it depends on the device).</summary>
+    private static bool Named(string text, out ConvPrecision? precision)
     {
-        "fp32" or "float32" => ConvPrecision.Float32,
-        "bf16" or "bfloat16" => ConvPrecision.BFloat16,
-        "auto" => IsFast(device) ? ConvPrecision.BFloat16 : ConvPrecision.Float32,
-        _ => throw new ArgumentException($"Unknown precision '{text}': use fp32, bf16 or auto."),
-    };
+        precision = text.Trim().ToLowerInvariant() switch
+        {
+            "fp32" or "float32" => ConvPrecision.Float32,
+            "bf16" or "bfloat16" => ConvPrecision.BFloat16,
+            _ => null,
+        };
+        return precision is not null || text.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase);
+    }
 }

@@ -107,7 +107,7 @@ public sealed record TrainingOptions
             throw new ArgumentException("Adam needs 0 ≤ β1, β2 < 1 and ε > 0.");
         if (EmaDecay is < 0 or >= 1) throw new ArgumentException("EmaDecay must be in [0, 1).");
         if (HeldOutImages < 0) throw new ArgumentException("HeldOutImages must be ≥ 0.");
-        if (!PrecisionConv.IsName(Precision)) throw new ArgumentException($"Precision must be fp32, bf16 or auto (got \"{Precision}\").");
+        if (!PrecisionConv.IsName(Precision)) throw new ArgumentException(PrecisionConv.UnknownMessage(Precision));
         if (PrefetchBatches < 1) throw new ArgumentException("PrefetchBatches must be at least 1.");
         if (KeepCheckpoints < 1) throw new ArgumentException("KeepCheckpoints must be at least 1.");
         if (LogFlushEveryIterations < 1) throw new ArgumentException("LogFlushEveryIterations must be at least 1.");
