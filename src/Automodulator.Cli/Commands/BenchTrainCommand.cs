@@ -26,11 +26,12 @@ public static class BenchTrainCommand
         var distance = new Option<string>("--distance") { Description = "robust or l1.", DefaultValueFactory = _ => "robust" };
         var objective = new Option<string>("--objective") { Description = "paper or reference option set.", DefaultValueFactory = _ => "paper" };
         var precision = new Option<string>("--precision") { Description = "Convolution operands: fp32, bf16 (mixed precision) or auto (bf16 where the CPU has AVX512-BF16/AMX or on CUDA).", DefaultValueFactory = _ => "fp32" };
+        var shards = new Option<int>("--batch-shards") { Description = "Shards each batch is split into, one thread each (0: automatic, one per thread up to 8; 1: no split).", DefaultValueFactory = _ => 0 };
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var cmd = new Command("train", "Benchmark training iterations (samples/s, share of time waiting on data).")
         {
-            preset, batch, resolutions, iterations, distance, objective, precision, device, threads,
+            preset, batch, resolutions, iterations, distance, objective, precision, shards, device, threads,
         };
         cmd.SetAction(r =>
         {
@@ -46,8 +47,10 @@ public static class BenchTrainCommand
             var set = ImageSourceSet.Synthetic(64, model.MaxResolution, 1);
             long parameters;
             using (var net = AutomodulatorNetwork.Create(model, 0)) parameters = net.parameters().Sum(p => p.NumberOfElements);
+            int shardCount = r.GetValue(shards) is > 0 and var n0 ? n0 : Trainer.AutomaticBatchShards(dev);
             Console.WriteLine($"bench train: preset {model.Preset} ({parameters / 1e6:F2} M parameters, z {model.LatentDim}), batch {b}, " +
-                              $"d_X {r.GetValue(distance)}, objective {r.GetValue(objective)}, convolutions {convPrecision}, device {dev}, threads {get_num_threads()}");
+                              $"d_X {r.GetValue(distance)}, objective {r.GetValue(objective)}, convolutions {convPrecision}, batch shards {Math.Min(shardCount, b / 2)}, " +
+                              $"device {dev}, threads {get_num_threads()}");
             Console.WriteLine("resolution | s/iteration | samples/s | data wait | CPU s/iteration");
             foreach (var res in resList)
             {
@@ -64,6 +67,7 @@ public static class BenchTrainCommand
                     Objective = ObjectiveOptions.Named(r.GetValue(objective)!) with { ReconstructionDistance = r.GetValue(distance)! },
                     HeldOutImages = 0,
                     Precision = r.GetValue(precision)!,
+                    BatchShards = shardCount,
                 }.Resolve();
                 var (seconds, wait, cpu) = Measure(options, set, dev, n);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -33,6 +33,7 @@ public static class TrainCommand
         var gridEvery = new Option<long?>("--grid-every") { Description = "Write PNG grids every N samples (default 50000)." };
         var noMirror = new Option<bool>("--no-mirror") { Description = "Do not mirror training images at random." };
         var precision = new Option<string?>("--precision") { Description = "Convolution operands: fp32 (default), bf16 (mixed precision, ~2x faster convolutions on CPUs with AVX512-BF16/AMX) or auto (bf16 where fast)." };
+        var batchShards = new Option<int?>("--batch-shards") { Description = "Split each batch into N shards computed side by side, one thread each (CPU; default: one per thread, up to 8; 1: no split)." };
         var noNoise = new Option<bool>("--no-noise") { Description = "Train without per-pixel layer noise." };
         var seed = CommonOptions.Seed();
         var device = CommonOptions.Device();
@@ -52,7 +53,7 @@ public static class TrainCommand
         var cmd = new Command("train", "Train an automodulator progressively; stop any time (Ctrl+C) and --resume exactly where it stopped.")
         {
             config, preset, schedule, objective, distance, invariance, batch, samples, ema, checkpointEvery, keep, gridEvery,
-            noMirror, noNoise, precision, seed, device, threads, output, resume, data, syntheticCount, maxIterations,
+            noMirror, noNoise, precision, batchShards, seed, device, threads, output, resume, data, syntheticCount, maxIterations,
             baseModel, pluginBlock, appendBlock, appendChannels, trainOnly, plugins,
         };
         cmd.SetAction(r =>
@@ -85,7 +86,7 @@ public static class TrainCommand
                 else
                 {
                     var options = Build(r, config, preset, schedule, objective, distance, invariance, batch, samples, ema, checkpointEvery, keep,
-                        gridEvery, noMirror, noNoise, precision, seed, baseModel, pluginBlock, appendBlock, appendChannels, trainOnly, registry, Given).Resolve();
+                        gridEvery, noMirror, noNoise, precision, batchShards, seed, baseModel, pluginBlock, appendBlock, appendChannels, trainOnly, registry, Given).Resolve();
                     var dir = r.GetValue(output) ?? Path.Combine("runs", "train");
                     var set = OpenData(r.GetValue(data)!, r.GetValue(syntheticCount), options);
                     monitor.OnMessage($"training {options.Model.Preset ?? "custom"} model ({options.Model.MaxResolution}×{options.Model.MaxResolution}, z {options.Model.LatentDim}) " +
@@ -110,7 +111,7 @@ public static class TrainCommand
     private static TrainingOptions Build(ParseResult r, Option<string?> config, Option<string> preset, Option<string> schedule,
         Option<string> objective, Option<string> distance, Option<bool> invariance, Option<int?> batch, Option<long?> samples,
         Option<double?> ema, Option<long?> checkpointEvery, Option<int?> keep, Option<long?> gridEvery, Option<bool> noMirror,
-        Option<bool> noNoise, Option<string?> precision, Option<long> seed, Option<string?> baseModel, Option<string[]> pluginBlock, Option<string?> appendBlock,
+        Option<bool> noNoise, Option<string?> precision, Option<int?> batchShards, Option<long> seed, Option<string?> baseModel, Option<string[]> pluginBlock, Option<string?> appendBlock,
         Option<int?> appendChannels, Option<string?> trainOnly, ComponentRegistry registry, Func<Option, bool> given)
     {
         TrainingOptions o;
@@ -155,6 +156,7 @@ public static class TrainCommand
         if (r.GetValue(gridEvery) is { } g) o = o with { SnapshotEverySamples = g };
         if (given(noMirror)) o = o with { MirrorAugment = !r.GetValue(noMirror) };
         if (r.GetValue(precision) is { } p) o = o with { Precision = p.ToLowerInvariant() };
+        if (r.GetValue(batchShards) is { } shards) o = o with { BatchShards = shards };
         return o;
     }
 

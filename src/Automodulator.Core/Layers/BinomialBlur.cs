@@ -11,7 +11,9 @@ namespace Automodulator.Core.Layers;
 /// </summary>
 public sealed class BinomialBlur : nn.Module<Tensor, Tensor>
 {
-    private Tensor? _kernel;
+    // One kernel per (device, dtype, channels), made on first use. Batch shards call the module from several threads,
+    // so kernels are made under a lock and never replaced while another call may be using them.
+    private readonly Dictionary<(string Device, ScalarType Type, long Channels), Tensor> _kernels = [];
 
     public BinomialBlur(string name) : base(name)
     {
@@ -21,21 +23,29 @@ public sealed class BinomialBlur : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         long c = x.shape[1];
-        if (_kernel is null || _kernel.device != x.device || _kernel.dtype != x.dtype || _kernel.shape[0] != c)
+        var kernel = KernelFor(x.device, x.dtype, c);
+        using var padded = nn.functional.pad(x, [1, 1, 1, 1], PaddingModes.Replicate);
+        return nn.functional.conv2d(padded, kernel, groups: c);
+    }
+
+    private Tensor KernelFor(Device device, ScalarType type, long channels)
+    {
+        var key = (device.ToString(), type, channels);
+        lock (_kernels)
         {
-            _kernel?.Dispose();
+            if (_kernels.TryGetValue(key, out var kernel)) return kernel;
             using var k1 = tensor(new float[] { 0.25f, 0.5f, 0.25f });
             using var k2 = k1.outer(k1).reshape(1, 1, 3, 3);
-            using var typed = k2.to(x.dtype, x.device);
-            _kernel = typed.expand(c, 1, 3, 3).contiguous().DetachFromDisposeScope();
+            using var typed = k2.to(type, device);
+            kernel = typed.expand(channels, 1, 3, 3).contiguous().DetachFromDisposeScope();
+            _kernels[key] = kernel;
+            return kernel;
         }
-        using var padded = nn.functional.pad(x, [1, 1, 1, 1], PaddingModes.Replicate);
-        return nn.functional.conv2d(padded, _kernel, groups: c);
     }
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _kernel?.Dispose();
+        if (disposing) foreach (var k in _kernels.Values) k.Dispose();
         base.Dispose(disposing);
     }
 }

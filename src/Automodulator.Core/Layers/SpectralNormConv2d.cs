@@ -84,5 +84,15 @@ public sealed class SpectralNormConv2d : nn.Module<Tensor, Tensor>, IPrecisionSw
     /// <summary>Operand precision of the convolution (σ and the weight division stay float32).</summary>
     public ConvPrecision Precision { get; set; }
 
-    public override Tensor forward(Tensor x) => PrecisionConv.Conv2d(x, NormalizedWeight(), bias, _padding, Precision);
+    private Tensor? _pinned;
+
+    /// <summary>
+    /// Makes every forward pass use <paramref name="normalizedWeight"/> (W/σ computed once by the caller) until
+    /// <see cref="Unpin"/>: a batch split over threads then shares one power iteration, as the unsplit batch would.
+    /// </summary>
+    public void Pin(Tensor normalizedWeight) => _pinned = normalizedWeight;
+
+    public void Unpin() => _pinned = null;
+
+    public override Tensor forward(Tensor x) => PrecisionConv.Conv2d(x, _pinned ?? NormalizedWeight(), bias, _padding, Precision);
 }

@@ -45,6 +45,13 @@ public sealed class Encoder : nn.Module<Tensor, double, Tensor>
 
     public IEnumerable<SpectralNormConv2d> SpectralNormConvs => blocks.values().SelectMany(b => b.Convs);
 
+    /// <summary>The spectral-norm convs that a pass at <paramref name="resolution"/> runs (blocks of that size and below).</summary>
+    public IEnumerable<SpectralNormConv2d> SpectralNormConvsUpTo(int resolution)
+    {
+        for (int r = resolution; r >= 4; r /= 2)
+            foreach (var c in blocks[Key(r)].Convs) yield return c;
+    }
+
     /// <summary>φ(x) for x of shape [B, 3, R, R] with R ≤ MaxResolution; α blends in the R block.</summary>
     public override Tensor forward(Tensor x, double alpha)
     {

@@ -43,5 +43,6 @@ public static class DeterministicRandom
         public const ulong Mirror = 0x313F;
         public const ulong IterationSeed = 0x5EED;
         public const ulong MixLayer = 0x313A;
+        public const ulong ShardNoise = 0x5A4D;
     }
 }

@@ -27,7 +27,7 @@ namespace Automodulator.Core.Training;
 /// Every random draw of iteration i comes from the trainer's own generator reseeded from (seed, i), so a resumed run
 /// repeats an unbroken one exactly on the CPU, whatever other threads do with torch's default generator.
 /// </summary>
-public sealed class Trainer : IDisposable
+public sealed partial class Trainer : IDisposable
 {
     private readonly AutomodulatorNetwork _network;
     private readonly Decoder _ema;
@@ -52,6 +52,8 @@ public sealed class Trainer : IDisposable
     private Trainer(TrainingOptions options, Device device, IEnumerable<ILossTerm>? extraTerms, ComponentRegistry? registry, AutomodulatorNetwork? baseNet)
     {
         Options = options.Resolve();
+        // Automatic batch shards: one per intra-op thread on the CPU (up to 8), recorded so a resume splits the same way.
+        if (Options.BatchShards == 0) Options = Options with { BatchShards = AutomaticBatchShards(device) };
         Device = device;
         Registry = registry;
         _generator = new Generator((ulong)Options.Seed, device);
@@ -115,6 +117,9 @@ public sealed class Trainer : IDisposable
     internal static Trainer Restore(TrainingOptions options, Device? device, IEnumerable<ILossTerm>? extraTerms, ComponentRegistry? registry) =>
         new(options, device ?? CPU, extraTerms, registry, null);
 
+    /// <summary>The automatic <see cref="TrainingOptions.BatchShards"/>: one per intra-op thread on the CPU, up to 8; 1 on CUDA.</summary>
+    public static int AutomaticBatchShards(Device device) => device.type == DeviceType.CPU ? Math.Clamp(get_num_threads(), 1, 8) : 1;
+
     /// <summary>Where the model's plugin block types come from (null: built-ins only).</summary>
     public ComponentRegistry? Registry { get; }
 
@@ -142,6 +147,9 @@ public sealed class Trainer : IDisposable
 
     /// <summary>Names of the values each <see cref="StepResult"/> carries.</summary>
     public IReadOnlyList<string> ValueNames => _names;
+
+    /// <summary>Called with the gradients in place, just before each optimiser update (for tests that compare gradients).</summary>
+    internal Action<TrainingStep>? BeforeUpdate { get; set; }
 
     /// <summary>Runs one iteration on <paramref name="batch"/> (the trainer does not dispose it).</summary>
     public StepResult Step(TrainingBatch batch) => Run(batch, encoder: true, decoder: true);
@@ -174,7 +182,9 @@ public sealed class Trainer : IDisposable
         var x = batch.Images.to(Device);
         var values = new List<Tensor>();
         int b0 = (int)x.shape[0];
-        if (encoder && decoder && objective.ShareSamples)
+        int shards = encoder && decoder ? ShardsFor(b0) : 1;
+        if (shards > 1) RunSharded(x, batch.Resolution, batch.Alpha, shards, values);
+        else if (encoder && decoder && objective.ShareSamples)
         {
             // One decode serves both steps: its output (detached) is the encoder step's x̂, and its graph is kept
             // for the decoder step's backward. Saves the separate no-gradient decode of the fakes.
@@ -252,6 +262,7 @@ public sealed class Trainer : IDisposable
         if (loss.requires_grad)
         {
             loss.backward();
+            BeforeUpdate?.Invoke(TrainingStep.Encoder);
             _encoderOptimizer.Step();
         }
         _decoderOptimizer.SetRequiresGrad(false);
@@ -301,6 +312,7 @@ public sealed class Trainer : IDisposable
         if (loss.requires_grad)
         {
             loss.backward();
+            BeforeUpdate?.Invoke(TrainingStep.Decoder);
             _decoderOptimizer.Step();
         }
         values.Add(loss.detach());
@@ -468,6 +480,8 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
+        _workers?.Dispose();
+        foreach (var g in _shardGenerators ?? []) g.Dispose();
         _encoderOptimizer.Dispose();
         _decoderOptimizer.Dispose();
         _robust?.Dispose();

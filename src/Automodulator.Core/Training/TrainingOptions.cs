@@ -41,6 +41,15 @@ public sealed record TrainingOptions
     /// </summary>
     public string Precision { get; init; } = "fp32";
 
+    /// <summary>
+    /// Split each batch into this many shards computed side by side, one thread each (CPU only). 0 (default): as many
+    /// as libtorch has intra-op threads, up to 8, on the CPU, and 1 on CUDA; the run records the number it used, so a
+    /// resume splits the same way. 1: no split, every operation spread over all threads. The loss is still computed
+    /// on the whole batch (its KL terms need whole-batch statistics); see docs/training.md, "Batch shards".
+    /// Not used with L_inv (flip pairs cross the split), a frozen network, or a batch of fewer than two rows per shard.
+    /// </summary>
+    public int BatchShards { get; init; }
+
     /// <summary>Mirror each training image horizontally with probability ½ when the data set allows it.</summary>
     public bool MirrorAugment { get; init; } = true;
 
@@ -108,6 +117,7 @@ public sealed record TrainingOptions
         if (EmaDecay is < 0 or >= 1) throw new ArgumentException("EmaDecay must be in [0, 1).");
         if (HeldOutImages < 0) throw new ArgumentException("HeldOutImages must be ≥ 0.");
         if (!PrecisionConv.IsName(Precision)) throw new ArgumentException(PrecisionConv.UnknownMessage(Precision));
+        if (BatchShards is < 0 or > 64) throw new ArgumentException($"BatchShards must be in 0..64 (0: automatic); got {BatchShards}.");
         if (PrefetchBatches < 1) throw new ArgumentException("PrefetchBatches must be at least 1.");
         if (KeepCheckpoints < 1) throw new ArgumentException("KeepCheckpoints must be at least 1.");
         if (LogFlushEveryIterations < 1) throw new ArgumentException("LogFlushEveryIterations must be at least 1.");

@@ -11,7 +11,7 @@ namespace Automodulator.Hosting.Pipelines.Steps;
 /// kind "train": progressive training in the step folder (the same run as `automod train`); an interrupted step
 /// resumes from its newest intact checkpoint. Options: data ("synthetic" or a cache folder), syntheticCount, preset,
 /// schedule, samplesPerPhase, batch, objective (paper|reference|cpu-demo), distance (robust|l1; default the objective's),
-/// invariance, noise, mirror, precision (fp32|bf16|auto), emaDecay, seed, checkpointEvery, keep, gridEvery, options (a JSON file in options.json
+/// invariance, noise, mirror, precision (fp32|bf16|auto), batchShards (0: automatic), emaDecay, seed, checkpointEvery, keep, gridEvery, options (a JSON file in options.json
 /// format, overridden by the rest); plugin blocks on a pretrained base: baseModel (a model.amod; its configuration
 /// replaces preset, and the schedule defaults to finetune-R at its resolution), pluginBlocks ("TYPE@AFTER[:KEY]" or a
 /// list of them), appendBlock ("builtin" or a plugin block type: a new level at twice the base's resolution; the
@@ -100,6 +100,7 @@ public sealed class TrainStep : IPipelineStep
         if (c.Options["gridEvery"] is not null) o = o with { SnapshotEverySamples = c.Get("gridEvery", 50_000L) };
         if (c.Options["mirror"] is not null) o = o with { MirrorAugment = c.Get("mirror", true) };
         if (c.String("precision") is { } precision) o = o with { Precision = precision.ToLowerInvariant() };
+        if (c.Options["batchShards"] is not null) o = o with { BatchShards = c.Get("batchShards", 0) };
         return o;
     }
 
