@@ -37,6 +37,19 @@ public static class PrecisionConv
     public static Tensor ConvTranspose2dStride2(Tensor x, Tensor weight, Tensor? bias, ConvPrecision precision) =>
         Run(x, weight, bias, precision, (xi, wi, bi) => nn.functional.conv_transpose2d(xi, wi, bi, strides: [2, 2], padding: [1, 1]));
 
+    /// <summary>
+    /// conv2d(x, w) + b that, under bfloat16, also returns bfloat16 (bias included, as autocast does) so that the next
+    /// conv takes it without a cast; x may already be bfloat16. Under float32 the same as <see cref="Conv2d"/>.
+    /// </summary>
+    public static Tensor Conv2dKeepingPrecision(Tensor x, Tensor weight, Tensor? bias, long padding, ConvPrecision precision)
+    {
+        if (precision == ConvPrecision.Float32) return Conv2d(x.dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32), weight, bias, padding, precision);
+        using var xr = x.dtype == ScalarType.BFloat16 ? x.alias() : x.to(ScalarType.BFloat16);
+        using var wr = weight.to(ScalarType.BFloat16);
+        using var br = bias?.to(ScalarType.BFloat16);
+        return nn.functional.conv2d(xr, wr, br, padding: [padding, padding]);
+    }
+
     private static Tensor Run(Tensor x, Tensor weight, Tensor? bias, ConvPrecision precision, Func<Tensor, Tensor, Tensor?, Tensor> conv)
     {
         if (precision == ConvPrecision.Float32 || x.dtype != ScalarType.Float32) return conv(x, weight, bias);

@@ -30,10 +30,12 @@ public sealed class EncoderBlock : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        // Under bf16 precision the activations stay bfloat16 from conv to conv inside the encoder (as autocast does):
+        // no cast around every conv; the latent leaves in float32.
         using var scope = NewDisposeScope();
-        var h = conv0.call(x).leaky_relu(_slope);
-        h = conv1.call(h);
-        h = _isLast ? h.flatten(1) : nn.functional.avg_pool2d(h.leaky_relu(_slope), 2);
+        var h = conv0.ForwardKeepingPrecision(x).leaky_relu(_slope);
+        h = conv1.ForwardKeepingPrecision(h);
+        h = _isLast ? h.flatten(1).to(ScalarType.Float32) : nn.functional.avg_pool2d(h.leaky_relu(_slope), 2);
         return h.MoveToOuterDisposeScope();
     }
 }

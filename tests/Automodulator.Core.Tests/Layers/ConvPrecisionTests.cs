@@ -30,6 +30,28 @@ public class ConvPrecisionTests
     }
 
     [Fact]
+    public void Under_bfloat16_the_encoder_keeps_bfloat16_between_convs_and_returns_a_float32_latent_close_to_the_exact_one()
+    {
+        manual_seed(4);
+        var x = randn(4, 16, 8, 8);
+        var w = randn(16, 16, 3, 3).mul(0.1);
+        Assert.Equal(ScalarType.BFloat16, PrecisionConv.Conv2dKeepingPrecision(x, w, null, 1, ConvPrecision.BFloat16).dtype);
+        Assert.Equal(ScalarType.Float32, PrecisionConv.Conv2dKeepingPrecision(x, w, null, 1, ConvPrecision.Float32).dtype);
+
+        using var net = AutomodulatorNetwork.Create(ModelPresets.Get("tiny16"), 1);
+        net.eval();
+        using var images = rand(3, 3, 16, 16).mul(2).sub(1);
+        using var exact = net.Encoder.call(images, 1.0);
+        net.ConvPrecision = ConvPrecision.BFloat16;
+        using var mixed = net.Encoder.call(images, 1.0);
+        Assert.Equal(ScalarType.Float32, mixed.dtype);
+        // Unit latents: the cosine between the bf16 and fp32 latents of each image.
+        using var cosine = (mixed * exact).sum(1);
+        Assert.True(cosine.min().item<float>() > 0.99, $"cosine {cosine.min().item<float>()}");
+        Assert.False(mixed.allclose(exact, 0, 0));
+    }
+
+    [Fact]
     public void Network_precision_switches_every_spatial_convolution_but_not_the_one_by_one_torgb()
     {
         using var net = AutomodulatorNetwork.Create(ModelPresets.Get("tiny16"), 1);
