@@ -2,6 +2,7 @@ using Automodulator.Abstractions;
 using Automodulator.Core.Layers;
 using Automodulator.Core.Losses;
 using Automodulator.Core.Model;
+using Automodulator.Core.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -82,6 +83,10 @@ public sealed partial class Trainer
             _shardGenerators[s].manual_seed((long)(DeterministicRandom.Hash(Options.Seed, DeterministicRandom.Streams.ShardNoise, Iteration * 64 + s) >> 1));
         }
 
+        // This thread's share (whole-batch losses, optimiser, EMA) is many small operations too: one intra-op thread
+        // here as well while the shards are the parallelism (measured ≈ 5 % faster iterations than keeping two).
+        int ownThreads = get_num_threads();
+        IntraOpThreads.SetForCurrentThread(1);
         _workers.Begin();
         try
         {
@@ -101,6 +106,7 @@ public sealed partial class Trainer
         {
             foreach (var c in _network.Encoder.SpectralNormConvs) c.Unpin();
             _workers.End();
+            IntraOpThreads.SetForCurrentThread(ownThreads);
         }
     }
 
