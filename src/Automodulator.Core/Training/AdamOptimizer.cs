@@ -52,7 +52,14 @@ public sealed class AdamOptimizer : IDisposable
     }
 
     /// <summary>Applies one update from the accumulated gradients, then clears them.</summary>
-    public void Step()
+    public void Step() => Step(0, 1);
+
+    /// <summary>
+    /// The update of part <paramref name="part"/> of <paramref name="parts"/> (a fixed split of the parameters with
+    /// about equal numbers of elements), then clears those gradients: the parts may run on different threads at once,
+    /// and together they are exactly <see cref="Step()"/>.
+    /// </summary>
+    public void Step(int part, int parts)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
@@ -62,7 +69,7 @@ public sealed class AdamOptimizer : IDisposable
         using var oneMinusBeta1 = (1 - Beta1).ToScalar();
         using var oneMinusBeta2 = (1 - Beta2).ToScalar();
         using var epsilon = Epsilon.ToScalar();
-        foreach (var s in _slots)
+        foreach (var s in PartOf(part, parts))
         {
             var g = s.Parameter.grad;
             if (g is null) continue;
@@ -82,8 +89,35 @@ public sealed class AdamOptimizer : IDisposable
             using var stepSize = (-LearningRate / bc1).ToScalar();
             var denom = s.ExpAvgSq.sqrt().div_(sqrtBc2).add_(epsilon);
             s.Parameter.addcdiv_(m, denom, stepSize);
+            s.Parameter.grad = null;
         }
-        ZeroGrad();
+    }
+
+    private readonly Dictionary<int, List<Slot>[]> _partitions = [];
+
+    private List<Slot> PartOf(int part, int parts)
+    {
+        if (parts == 1) return _slots;
+        lock (_partitions)
+        {
+            if (!_partitions.TryGetValue(parts, out var split))
+                _partitions[parts] = split = Balance(_slots, s => s.Parameter.NumberOfElements, parts);
+            return split[part];
+        }
+    }
+
+    /// <summary>Items split into <paramref name="parts"/> lists of about equal total size (largest first onto the lightest list, ties by position).</summary>
+    internal static List<T>[] Balance<T>(IReadOnlyList<T> items, Func<T, long> size, int parts)
+    {
+        var lists = Enumerable.Range(0, parts).Select(_ => new List<T>()).ToArray();
+        var totals = new long[parts];
+        foreach (var i in Enumerable.Range(0, items.Count).OrderByDescending(i => size(items[i])).ThenBy(i => i))
+        {
+            int lightest = Array.IndexOf(totals, totals.Min());
+            lists[lightest].Add(items[i]);
+            totals[lightest] += size(items[i]);
+        }
+        return lists;
     }
 
     /// <summary>Drops the gradients (set to none, so the next backward allocates fresh ones and nothing is summed into stale values).</summary>

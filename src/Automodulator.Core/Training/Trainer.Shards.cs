@@ -101,6 +101,9 @@ public sealed partial class Trainer
             });
             ShardedEncoderStep(x, res, alpha, layers, parts, values);
             ShardedDecoderStep(res, alpha, layers, j, parts, values);
+            _encoderOptimizer.SetRequiresGrad(false);
+            _decoderOptimizer.SetRequiresGrad(false);
+            _workers.Run(shards, s => UpdateEma(s, shards));
         }
         finally
         {
@@ -123,7 +126,7 @@ public sealed partial class Trainer
         bool decoderLearns = Options.Objective.DecoderLearnsReconstruction;
         _encoderOptimizer.SetRequiresGrad(true);
         _decoderOptimizer.SetRequiresGrad(decoderLearns);
-        var pins = PinSpectralNorm(res);
+        var pins = PinSpectralNorm(res, parts.Length);
         var spec = new DecodeSpec(res, alpha);
         OnShards(parts, p =>
         {
@@ -160,21 +163,15 @@ public sealed partial class Trainer
             .Concat(decoderLearns ? _decoderOptimizer.Parameters : []).ToList();
         OnShards(parts, p => p.Gradients = Gradients([(p.Latents, p.LatentsGrad), (p.Reconstruction, p.ReconstructionGrad)], inputs,
             (TrainingStep.Encoder, res, alpha < 1, p.Mixed > 0)));
-        var sums = SumOverShards(parts, inputs.Count);
+        var sums = SumOverShards(parts, inputs);
         var throughSigma = new List<(Tensor Full, Tensor Grad)>();
-        using (no_grad())
-        {
-            for (int k = 0; k < inputs.Count; k++)
-            {
-                if (sums[k] is not { } g) continue;
-                if (inputs[k] is Parameter w) Accumulate(w, g);
-                else throughSigma.Add((pins.First(p => ReferenceEquals(p.Leaf, inputs[k])).Full, g));
-            }
-        }
+        for (int k = 0; k < inputs.Count; k++)
+            if (sums[k] is { } g && inputs[k] is not Parameter)
+                throughSigma.Add((pins.First(p => ReferenceEquals(p.Leaf, inputs[k])).Full, g));
         if (throughSigma.Count > 0) autograd.backward(throughSigma.Select(t => t.Full).ToList(), throughSigma.Select(t => t.Grad).ToList());
         foreach (var c in _network.Encoder.SpectralNormConvs) c.Unpin();
         BeforeUpdate?.Invoke(TrainingStep.Encoder);
-        _encoderOptimizer.Step();
+        _workers!.Run(parts.Length, s => _encoderOptimizer.Step(s, parts.Length));
         _decoderOptimizer.SetRequiresGrad(false);
         using (no_grad())
         {
@@ -188,7 +185,7 @@ public sealed partial class Trainer
     {
         _encoderOptimizer.SetRequiresGrad(false);
         _decoderOptimizer.SetRequiresGrad(true);
-        PinSpectralNorm(res);
+        PinSpectralNorm(res, parts.Length);
         var canvasSpec = new DecodeSpec(res, alpha, StopAfterLayer: j);
         OnShards(parts, p =>
         {
@@ -228,12 +225,9 @@ public sealed partial class Trainer
             OnShards(parts, p => p.Gradients = Gradients(
                 [(p.Samples, p.SamplesGrad), (p.Back, p.BackGrad), (p.Canvas, p.CanvasGrad), (p.CanvasBack, p.CanvasBackGrad)], inputs,
                 (TrainingStep.Decoder, res, alpha < 1, p.Mixed > 0)));
-            var sums = SumOverShards(parts, inputs.Count);
-            using (no_grad())
-                for (int k = 0; k < inputs.Count; k++)
-                    if (sums[k] is { } g) Accumulate((Parameter)inputs[k], g);
+            SumOverShards(parts, inputs);
             BeforeUpdate?.Invoke(TrainingStep.Decoder);
-            _decoderOptimizer.Step();
+            _workers!.Run(parts.Length, s => _decoderOptimizer.Step(s, parts.Length));
         }
         values.Add(loss.detach());
     }
@@ -254,17 +248,22 @@ public sealed partial class Trainer
     private static Tensor Leaf(Tensor t) => t.detach().requires_grad_(t.requires_grad);
 
     /// <summary>W/σ of every spectral-norm conv a pass at <paramref name="res"/> runs, computed once (one power iteration) and pinned for the shards.</summary>
-    private List<(SpectralNormConv2d Conv, Tensor Full, Tensor Leaf)> PinSpectralNorm(int res)
+    private List<(SpectralNormConv2d Conv, Tensor Full, Tensor Leaf)> PinSpectralNorm(int res, int shards)
     {
-        var pins = new List<(SpectralNormConv2d, Tensor, Tensor)>();
-        foreach (var conv in _network.Encoder.SpectralNormConvsUpTo(res))
+        var convs = _network.Encoder.SpectralNormConvsUpTo(res).ToArray();
+        var pins = new (SpectralNormConv2d, Tensor, Tensor)[convs.Length];
+        // The convs are independent: split over the shard threads.
+        _workers!.Run(shards, worker =>
         {
-            var full = conv.NormalizedWeight();
-            var leaf = full.requires_grad ? full.detach().requires_grad_(true) : full;
-            conv.Pin(leaf);
-            pins.Add((conv, full, leaf));
-        }
-        return pins;
+            for (int k = worker; k < convs.Length; k += shards)
+            {
+                var full = convs[k].NormalizedWeight();
+                var leaf = full.requires_grad ? full.detach().requires_grad_(true) : full;
+                convs[k].Pin(leaf);
+                pins[k] = (convs[k], full, leaf);
+            }
+        });
+        return pins.ToList();
     }
 
     /// <summary>
@@ -298,20 +297,24 @@ public sealed partial class Trainer
         return result;
     }
 
-    /// <summary>Per input, the shards' gradients summed in shard order (null where no shard reached it).</summary>
-    private static Tensor?[] SumOverShards(Shard[] parts, int inputs)
+    /// <summary>
+    /// Per input, the shards' gradients summed in shard order (null where no shard reached it), added to the .grad of
+    /// the inputs that are parameters. The inputs are split over the shard threads.
+    /// </summary>
+    private Tensor?[] SumOverShards(Shard[] parts, IList<Tensor> inputs)
     {
-        var sums = new Tensor?[inputs];
-        using var _ = no_grad();
-        foreach (var p in parts)
+        var sums = new Tensor?[inputs.Count];
+        _workers!.Run(parts.Length, worker =>
         {
-            if (p.Gradients.Length == 0) continue;
-            for (int k = 0; k < inputs; k++)
+            using var _ = no_grad();
+            for (int k = worker; k < inputs.Count; k += parts.Length)
             {
-                if (p.Gradients[k] is not { } g) continue;
-                sums[k] = sums[k] is null ? g.detach() : sums[k]!.add(g);
+                foreach (var p in parts)
+                    if (p.Gradients.Length > 0 && p.Gradients[k] is { } g)
+                        sums[k] = sums[k] is null ? g.detach() : sums[k]!.add(g);
+                if (sums[k] is { } sum && inputs[k] is Parameter w) Accumulate(w, sum);
             }
-        }
+        });
         return sums;
     }
 

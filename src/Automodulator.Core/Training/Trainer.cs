@@ -199,7 +199,8 @@ public sealed partial class Trainer : IDisposable
         }
         _encoderOptimizer.SetRequiresGrad(false);
         _decoderOptimizer.SetRequiresGrad(false);
-        if (encoder && decoder) UpdateEma();
+        // (A split batch has updated the EMA on its shard threads.)
+        if (encoder && decoder && shards == 1) UpdateEma();
 
         var stacked = stack(values.Select(v => v.detach().to(ScalarType.Float32).reshape([])).ToArray()).DetachFromDisposeScope();
         var names = encoder && decoder ? _names : _names.Where(n => encoder ? !n.StartsWith("dec.") : n.StartsWith("dec.")).ToArray();
@@ -367,13 +368,24 @@ public sealed partial class Trainer : IDisposable
         return LayerLatents.Split(z, after, j, layers);
     }
 
-    private void UpdateEma()
+    private void UpdateEma() => UpdateEma(0, 1);
+
+    private List<(Parameter Ema, Parameter Live)>[]? _emaParts;
+
+    /// <summary>Part <paramref name="part"/> of <paramref name="parts"/> of the EMA update (the parts may run on different threads at once).</summary>
+    private void UpdateEma(int part, int parts)
     {
         using var _ = no_grad();
         // Scalars held past the calls (see HeldScalar).
         using var keep = Options.EmaDecay.ToScalar();
         using var take = (1 - Options.EmaDecay).ToScalar();
-        foreach (var (ema, live) in _emaPairs) ema.mul_(keep).add_(live, take);
+        var pairs = _emaPairs;
+        if (parts > 1)
+        {
+            if (_emaParts is null || _emaParts.Length != parts) _emaParts = AdamOptimizer.Balance(_emaPairs, p => p.Live.NumberOfElements, parts);
+            pairs = _emaParts[part];
+        }
+        foreach (var (ema, live) in pairs) ema.mul_(keep).add_(live, take);
     }
 
     internal void CopyDecoderToEma()
