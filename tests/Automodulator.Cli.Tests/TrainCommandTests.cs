@@ -12,10 +12,11 @@ public sealed class TrainCommandTests : IDisposable
         var run = Path.Combine(_dir, "run");
         string[] common = ["--device", "cpu", "--threads", "1"];
         var r = AutomodRunner.Run(["train", "--preset", "tiny16", "--schedule", "cpu-tiny16", "--samples-per-phase", "32", "--batch", "8",
-            "--synthetic-count", "24", "--grid-every", "48", "--checkpoint-every", "48", "--out", run, "--max-iterations", "7", .. common]);
+            "--synthetic-count", "24", "--grid-every", "48", "--checkpoint-every", "48", "--out", run, "--max-iterations", "7",
+            "--batch-shards", "2", .. common]);
         Assert.Equal(130, r.ExitCode); // stopped early, resumable
         Assert.Contains("resume with --resume", r.Stdout);
-        Assert.True(File.Exists(Path.Combine(run, "options.json")));
+        Assert.Matches("\"BatchShards\":\\s*2", File.ReadAllText(Path.Combine(run, "options.json")));
         Assert.Equal(7, File.ReadAllLines(Path.Combine(run, "log.jsonl")).Length);
         Assert.Contains("checkpoint-000000000056.amod", Directory.GetFiles(Path.Combine(run, "checkpoints")).Select(Path.GetFileName));
         Assert.True(File.Exists(Path.Combine(run, "grids", "recon-000000000048.png")));

@@ -54,7 +54,7 @@ public sealed class PipelineTests : IDisposable
     }
 
     [Fact]
-    public void A_train_step_takes_its_convolution_precision_from_the_options_and_defaults_to_fp32()
+    public void A_train_step_takes_its_convolution_precision_and_batch_shards_from_the_options()
     {
         var p = PipelineDefinition.Load(WriteTinyPipeline());
         var train = p.Steps.Single(s => s.Name == "train");
@@ -69,6 +69,14 @@ public sealed class PipelineTests : IDisposable
         Assert.Equal("bf16", TrainStep.Build(Context(train with { Options = options })).Precision);
         options["precision"] = "fp8";
         Assert.Contains("fp32, bf16 or auto", Assert.Throws<ArgumentException>(() => TrainStep.Build(Context(train with { Options = options })).Resolve()).Message);
+
+        // Batch shards: automatic (0) unless the step sets them; a negative count is refused.
+        Assert.Equal(0, TrainStep.Build(Context(train)).BatchShards);
+        options["precision"] = "fp32";
+        options["batchShards"] = 1;
+        Assert.Equal(1, TrainStep.Build(Context(train with { Options = options })).BatchShards);
+        options["batchShards"] = -2;
+        Assert.Contains("BatchShards", Assert.Throws<ArgumentException>(() => TrainStep.Build(Context(train with { Options = options })).Resolve()).Message);
     }
 
     [Fact]
