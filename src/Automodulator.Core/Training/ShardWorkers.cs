@@ -26,7 +26,7 @@ internal sealed class ShardWorkers : IDisposable
     public int Count => _workers.Length;
 
     /// <summary>Opens each worker's scope for one iteration.</summary>
-    public void Begin() => Run(_ => { }, open: true);
+    public void Begin() => OnEvery(w => w.Open());
 
     /// <summary>Runs <paramref name="work"/>(i) on workers 0..<paramref name="shards"/>−1 at once and waits for all; a failure is rethrown here after every worker has stopped.</summary>
     public void Run(int shards, Action<int> work)
@@ -37,7 +37,7 @@ internal sealed class ShardWorkers : IDisposable
     }
 
     /// <summary>Disposes each worker's scope: everything it made since <see cref="Begin"/>.</summary>
-    public void End() => Run(_ => { }, open: false);
+    public void End() => OnEvery(w => w.Close());
 
     /// <summary>Tensors alive on each worker thread, outside its iteration scope (for leak tests).</summary>
     public long[] LiveTensorCounts()
@@ -47,9 +47,9 @@ internal sealed class ShardWorkers : IDisposable
         return counts;
     }
 
-    private void Run(Action<int> work, bool open)
+    private void OnEvery(Action<Worker> action)
     {
-        foreach (var w in _workers) w.Post(() => { if (open) w.Open(); else w.Close(); work(w.Index); });
+        foreach (var w in _workers) w.Post(() => action(w));
         Wait(_workers);
     }
 

@@ -15,9 +15,10 @@ namespace Automodulator.Core.Training;
 /// <para>Each step has three phases: the shards' forward passes (in parallel); the loss terms on the whole batch, on
 /// detached copies of the shards' outputs (on this thread: the KL terms need whole-batch statistics, and loss plugins
 /// see the batch they always see); then each shard's backward pass from its outputs' gradients (in parallel), which
-/// returns its parameter gradients instead of accumulating them, so this thread sums them in shard order and the
-/// result is deterministic. Spectral-norm weights W/σ are computed once per step here (one power iteration, as
-/// unsplit) and pinned for the shards; their gradients come back through W/σ to W.</para>
+/// returns its parameter gradients instead of accumulating them; they are summed in shard order, so the result is
+/// deterministic. Spectral-norm weights W/σ are computed once per step (one power iteration, as unsplit) and pinned
+/// for the shards; their gradients come back through W/σ to W. The per-parameter work between the passes (W/σ, the
+/// gradient sums, both Adam updates, the EMA) is split over the shard threads too, by parameter.</para>
 /// <para>Randomness keeps the unsplit order: one j, all z in one draw, then each shard's z_B. Layer noise comes from
 /// one generator per shard reseeded from (seed, iteration, shard). Mixed rows are the first rows of each shard; the
 /// loss sees all mixed rows first, as <see cref="LossContext.MixedCount"/> requires.</para>
