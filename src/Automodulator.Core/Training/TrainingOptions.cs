@@ -117,7 +117,7 @@ public sealed record TrainingOptions
         if (EmaDecay is < 0 or >= 1) throw new ArgumentException("EmaDecay must be in [0, 1).");
         if (HeldOutImages < 0) throw new ArgumentException("HeldOutImages must be ≥ 0.");
         if (!PrecisionConv.IsName(Precision)) throw new ArgumentException(PrecisionConv.UnknownMessage(Precision));
-        if (BatchShards is < 0 or > 64) throw new ArgumentException($"BatchShards must be in 0..64 (0: automatic); got {BatchShards}.");
+        if (BatchShards is < 0 or > 64) throw new ArgumentException($"BatchShards (--batch-shards) must be in 0..64 (0: automatic); got {BatchShards}.");
         if (PrefetchBatches < 1) throw new ArgumentException("PrefetchBatches must be at least 1.");
         if (KeepCheckpoints < 1) throw new ArgumentException("KeepCheckpoints must be at least 1.");
         if (LogFlushEveryIterations < 1) throw new ArgumentException("LogFlushEveryIterations must be at least 1.");
