@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Automodulator.Core.Tests.Runtime;
 
-// In the Training collection: LearningTests changes the process-wide count for a while.
+// In the Training collection, with the other tests that set thread counts.
 [Collection("Training")]
 public class IntraOpThreadsTests
 {

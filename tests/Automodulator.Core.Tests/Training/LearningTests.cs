@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Automodulator.Core.Model;
+using Automodulator.Core.Runtime;
 using Automodulator.Core.Training;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -36,9 +37,11 @@ public sealed class LearningTests(ITestOutputHelper output) : IDisposable
             SnapshotEverySamples = 0,
             LogFlushEveryIterations = 50,
         };
-        // Tensors this small gain nothing from a second intra-op thread, and waking it costs more than it saves.
+        // Tensors this small gain nothing from a second intra-op thread, and waking it costs more than it saves. Set for
+        // this thread only (threads started meanwhile by other tests keep the process-wide count); with one thread the
+        // trainer picks one batch shard, so this also trains through the unsplit path.
         int threads = get_num_threads();
-        set_num_threads(1);
+        IntraOpThreads.SetForCurrentThread(1);
         using var run = TrainingRun.Start(_dir, options, data);
         using var heldOut = run.HeldOut(16);
         double before = run.Trainer.ReconstructionError(heldOut);
@@ -51,7 +54,7 @@ public sealed class LearningTests(ITestOutputHelper output) : IDisposable
         }
         finally
         {
-            set_num_threads(threads);
+            IntraOpThreads.SetForCurrentThread(threads);
         }
         output.WriteLine($"held-out L1 {before:F4} → {after:F4} in {sw.Elapsed.TotalSeconds:F1} s ({run.Trainer.Iteration} iterations)");
         Assert.True(after <= before / 2, $"held-out L1 went from {before:F4} to {after:F4}, not halved");
