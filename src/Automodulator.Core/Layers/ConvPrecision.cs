@@ -41,19 +41,21 @@ public static class PrecisionConv
     /// conv2d(x, w) + b that, under bfloat16, also returns bfloat16 (bias included, as autocast does) so that the next
     /// conv takes it without a cast; x may already be bfloat16. Under float32 the same as <see cref="Conv2d"/>.
     /// </summary>
-    public static Tensor Conv2dKeepingPrecision(Tensor x, Tensor weight, Tensor? bias, long padding, ConvPrecision precision)
+    public static Tensor Conv2dKeepingPrecision(Tensor x, Tensor weight, Tensor? bias, long padding, ConvPrecision precision) =>
+        Run(x, weight, bias, precision, (xi, wi, bi) => nn.functional.conv2d(xi, wi, bi, padding: [padding, padding]), bfloat16Result: true);
+
+    private static Tensor Run(Tensor x, Tensor weight, Tensor? bias, ConvPrecision precision, Func<Tensor, Tensor, Tensor?, Tensor> conv,
+        bool bfloat16Result = false)
     {
-        if (precision == ConvPrecision.Float32) return Conv2d(x.dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32), weight, bias, padding, precision);
+        if (precision == ConvPrecision.Float32 || x.dtype is not (ScalarType.Float32 or ScalarType.BFloat16)) return conv(x, weight, bias);
         using var xr = x.dtype == ScalarType.BFloat16 ? x.alias() : x.to(ScalarType.BFloat16);
         using var wr = weight.to(ScalarType.BFloat16);
-        using var br = bias?.to(ScalarType.BFloat16);
-        return nn.functional.conv2d(xr, wr, br, padding: [padding, padding]);
-    }
-
-    private static Tensor Run(Tensor x, Tensor weight, Tensor? bias, ConvPrecision precision, Func<Tensor, Tensor, Tensor?, Tensor> conv)
-    {
-        if (precision == ConvPrecision.Float32 || x.dtype != ScalarType.Float32) return conv(x, weight, bias);
-        var y = conv(x.to(ScalarType.BFloat16), weight.to(ScalarType.BFloat16), null).to(ScalarType.Float32);
+        if (bfloat16Result)
+        {
+            using var br = bias?.to(ScalarType.BFloat16);
+            return conv(xr, wr, br);
+        }
+        var y = conv(xr, wr, null).to(ScalarType.Float32);
         // The bias is added in float32 so that it is not rounded.
         return bias is null ? y : y.add_(bias.view(1, -1, 1, 1));
     }

@@ -94,8 +94,10 @@ public sealed class SpectralNormConv2d : nn.Module<Tensor, Tensor>, IPrecisionSw
 
     public void Unpin() => _pinned = null;
 
-    public override Tensor forward(Tensor x) => PrecisionConv.Conv2d(x, _pinned ?? NormalizedWeight(), bias, _padding, Precision);
+    public override Tensor forward(Tensor x) => PrecisionConv.Conv2d(x, WeightForPass(), bias, _padding, Precision);
 
     /// <summary>The forward pass with a bfloat16 result under bfloat16 precision (<see cref="PrecisionConv.Conv2dKeepingPrecision"/>).</summary>
-    public Tensor ForwardKeepingPrecision(Tensor x) => PrecisionConv.Conv2dKeepingPrecision(x, _pinned ?? NormalizedWeight(), bias, _padding, Precision);
+    public Tensor ForwardKeepingPrecision(Tensor x) => PrecisionConv.Conv2dKeepingPrecision(x, WeightForPass(), bias, _padding, Precision);
+
+    private Tensor WeightForPass() => _pinned ?? NormalizedWeight();
 }

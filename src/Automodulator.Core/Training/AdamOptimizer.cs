@@ -24,10 +24,12 @@ public sealed class AdamOptimizer : IDisposable
     }
 
     private readonly List<Slot> _slots;
+    private readonly BalancedParts<Slot> _parts;
 
     public AdamOptimizer(IEnumerable<(string Name, Parameter Parameter)> parameters, double learningRate, double beta1, double beta2, double epsilon)
     {
         _slots = parameters.Select(p => new Slot(p.Name, p.Parameter)).ToList();
+        _parts = new BalancedParts<Slot>(_slots, s => s.Parameter.NumberOfElements);
         if (_slots.Select(s => s.Name).Distinct().Count() != _slots.Count) throw new ArgumentException("Parameter names must be unique.");
         LearningRate = learningRate;
         Beta1 = beta1;
@@ -69,7 +71,7 @@ public sealed class AdamOptimizer : IDisposable
         using var oneMinusBeta1 = (1 - Beta1).ToScalar();
         using var oneMinusBeta2 = (1 - Beta2).ToScalar();
         using var epsilon = Epsilon.ToScalar();
-        foreach (var s in PartOf(part, parts))
+        foreach (var s in _parts.Part(part, parts))
         {
             var g = s.Parameter.grad;
             if (g is null) continue;
@@ -91,33 +93,6 @@ public sealed class AdamOptimizer : IDisposable
             s.Parameter.addcdiv_(m, denom, stepSize);
             s.Parameter.grad = null;
         }
-    }
-
-    private readonly Dictionary<int, List<Slot>[]> _partitions = [];
-
-    private List<Slot> PartOf(int part, int parts)
-    {
-        if (parts == 1) return _slots;
-        lock (_partitions)
-        {
-            if (!_partitions.TryGetValue(parts, out var split))
-                _partitions[parts] = split = Balance(_slots, s => s.Parameter.NumberOfElements, parts);
-            return split[part];
-        }
-    }
-
-    /// <summary>Items split into <paramref name="parts"/> lists of about equal total size (largest first onto the lightest list, ties by position).</summary>
-    internal static List<T>[] Balance<T>(IReadOnlyList<T> items, Func<T, long> size, int parts)
-    {
-        var lists = Enumerable.Range(0, parts).Select(_ => new List<T>()).ToArray();
-        var totals = new long[parts];
-        foreach (var i in Enumerable.Range(0, items.Count).OrderByDescending(i => size(items[i])).ThenBy(i => i))
-        {
-            int lightest = Array.IndexOf(totals, totals.Min());
-            lists[lightest].Add(items[i]);
-            totals[lightest] += size(items[i]);
-        }
-        return lists;
     }
 
     /// <summary>Drops the gradients (set to none, so the next backward allocates fresh ones and nothing is summed into stale values).</summary>

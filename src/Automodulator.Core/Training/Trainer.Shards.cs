@@ -137,8 +137,8 @@ public sealed partial class Trainer
         });
         foreach (var p in parts)
         {
-            p.LatentsLeaf = p.Latents.detach().requires_grad_(true);
-            p.ReconstructionLeaf = p.Reconstruction.detach().requires_grad_(p.Reconstruction.requires_grad);
+            p.LatentsLeaf = Leaf(p.Latents);
+            p.ReconstructionLeaf = Leaf(p.Reconstruction);
         }
         var realLatents = cat(parts.Select(p => p.LatentsLeaf[..p.Count]).ToArray());
         var fakeLatents = cat(parts.Select(p => p.LatentsLeaf[p.Count..]).ToArray());

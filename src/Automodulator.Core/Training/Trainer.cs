@@ -35,6 +35,7 @@ public sealed partial class Trainer : IDisposable
     private readonly AdamOptimizer _encoderOptimizer;
     private readonly AdamOptimizer _decoderOptimizer;
     private readonly List<(Parameter Ema, Parameter Live)> _emaPairs;
+    private readonly BalancedParts<(Parameter Ema, Parameter Live)> _emaParts;
     private readonly List<(Parameter Ema, Parameter Live)> _emaAll;
     private readonly List<SpectralNormConv2d> _frozenConvs;
     private readonly KlMarginTerm _klMargin;
@@ -75,6 +76,7 @@ public sealed partial class Trainer : IDisposable
         var live = _network.Decoder.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         _emaAll = _ema.named_parameters().Select(p => (p.parameter, live[p.name])).ToList();
         _emaPairs = _emaAll.Where(p => p.Live.requires_grad).ToList();
+        _emaParts = new BalancedParts<(Parameter Ema, Parameter Live)>(_emaPairs, p => p.Live.NumberOfElements);
         CopyDecoderToEma();
 
         var first = Options.Schedule.Phases[0];
@@ -370,8 +372,6 @@ public sealed partial class Trainer : IDisposable
 
     private void UpdateEma() => UpdateEma(0, 1);
 
-    private List<(Parameter Ema, Parameter Live)>[]? _emaParts;
-
     /// <summary>Part <paramref name="part"/> of <paramref name="parts"/> of the EMA update (the parts may run on different threads at once).</summary>
     private void UpdateEma(int part, int parts)
     {
@@ -379,13 +379,7 @@ public sealed partial class Trainer : IDisposable
         // Scalars held past the calls (see HeldScalar).
         using var keep = Options.EmaDecay.ToScalar();
         using var take = (1 - Options.EmaDecay).ToScalar();
-        var pairs = _emaPairs;
-        if (parts > 1)
-        {
-            if (_emaParts is null || _emaParts.Length != parts) _emaParts = AdamOptimizer.Balance(_emaPairs, p => p.Live.NumberOfElements, parts);
-            pairs = _emaParts[part];
-        }
-        foreach (var (ema, live) in pairs) ema.mul_(keep).add_(live, take);
+        foreach (var (ema, live) in _emaParts.Part(part, parts)) ema.mul_(keep).add_(live, take);
     }
 
     internal void CopyDecoderToEma()

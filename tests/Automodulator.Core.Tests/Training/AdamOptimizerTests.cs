@@ -49,7 +49,7 @@ public class AdamOptimizerTests
     public void A_balanced_split_keeps_every_item_once_and_evens_out_the_sizes()
     {
         long[] sizes = [300, 7, 64, 1, 128, 33, 90];
-        var parts = AdamOptimizer.Balance(sizes, s => s, 2);
+        var parts = BalancedParts<long>.Balance(sizes, s => s, 2);
         Assert.Equal(sizes.Order(), parts.SelectMany(p => p).Order());
         // Largest first onto the lighter part: 300 | 128 + 90 + 64 + 33, then 7 and 1 onto the 300.
         Assert.Equal([308, 315], parts.Select(p => p.Sum()).ToArray());
