@@ -51,15 +51,16 @@ public sealed partial class Trainer
         public Tensor Samples = null!;
         public Tensor? Canvas;
         public Tensor Latents = null!;
+        public Tensor FakeLatents = null!;
         public Tensor Reconstruction = null!;
         public Tensor Back = null!;
         public Tensor? CanvasBack;
         public Tensor?[] Gradients = [];
 
         // Made on the trainer's thread: detached copies the loss is computed on, and their gradients.
-        public Tensor LatentsLeaf = null!, ReconstructionLeaf = null!, SamplesLeaf = null!, BackLeaf = null!;
+        public Tensor LatentsLeaf = null!, FakeLatentsLeaf = null!, ReconstructionLeaf = null!, SamplesLeaf = null!, BackLeaf = null!;
         public Tensor? CanvasLeaf, CanvasBackLeaf;
-        public Tensor? LatentsGrad, ReconstructionGrad, SamplesGrad, BackGrad, CanvasGrad, CanvasBackGrad;
+        public Tensor? LatentsGrad, FakeLatentsGrad, ReconstructionGrad, SamplesGrad, BackGrad, CanvasGrad, CanvasBackGrad;
     }
 
     private void RunSharded(Tensor x, int res, double alpha, int shards, List<Tensor> values)
@@ -131,17 +132,19 @@ public sealed partial class Trainer
         var spec = new DecodeSpec(res, alpha);
         OnShards(parts, p =>
         {
-            // Real and generated images in one encoder pass, as unsplit.
-            p.Latents = _network.Encoder.call(cat([x[p.Start..(p.Start + p.Count)], p.Samples.detach()]), alpha);
-            p.Reconstruction = _network.Decoder.call(LayerLatents.Uniform(p.Latents[..p.Count], layers), spec);
+            // Real and generated images in separate passes, as unsplit (the second one's backward may be left out).
+            p.Latents = _network.Encoder.call(x[p.Start..(p.Start + p.Count)], alpha);
+            p.FakeLatents = _network.Encoder.call(p.Samples.detach(), alpha);
+            p.Reconstruction = _network.Decoder.call(LayerLatents.Uniform(p.Latents, layers), spec);
         });
         foreach (var p in parts)
         {
             p.LatentsLeaf = Leaf(p.Latents);
+            p.FakeLatentsLeaf = Leaf(p.FakeLatents);
             p.ReconstructionLeaf = Leaf(p.Reconstruction);
         }
-        var realLatents = cat(parts.Select(p => p.LatentsLeaf[..p.Count]).ToArray());
-        var fakeLatents = cat(parts.Select(p => p.LatentsLeaf[p.Count..]).ToArray());
+        var realLatents = cat(parts.Select(p => p.LatentsLeaf).ToArray());
+        var fakeLatents = cat(parts.Select(p => p.FakeLatentsLeaf).ToArray());
         var context = new LossContext
         {
             Real = x, RealLatents = realLatents, Reconstruction = cat(parts.Select(p => p.ReconstructionLeaf).ToArray()),
@@ -149,9 +152,13 @@ public sealed partial class Trainer
         };
         var loss = Sum(_encoderTerms, context, values);
         loss.backward();
+        // φ(x̂)'s gradient is zero in every shard or in none (the KL term is clipped for the whole batch or not).
+        var fakeGrads = parts.Select(p => p.FakeLatentsLeaf.grad).ToArray();
+        bool fakesLearn = ZeroFree(fakeGrads.Any(g => g is null) ? null : cat(fakeGrads!)) is not null;
         foreach (var p in parts)
         {
             p.LatentsGrad = p.LatentsLeaf.grad;
+            p.FakeLatentsGrad = fakesLearn ? p.FakeLatentsLeaf.grad : null;
             p.ReconstructionGrad = p.ReconstructionLeaf.grad;
         }
 
@@ -162,7 +169,7 @@ public sealed partial class Trainer
         var inputs = _network.Encoder.parameters().Where(w => w.requires_grad && !pinnedWeights.Contains(w)).Cast<Tensor>()
             .Concat(pins.Where(p => p.Leaf.requires_grad).Select(p => p.Leaf))
             .Concat(decoderLearns ? _decoderOptimizer.Parameters : []).ToList();
-        OnShards(parts, p => p.Gradients = Gradients([(p.Latents, p.LatentsGrad), (p.Reconstruction, p.ReconstructionGrad)], inputs,
+        OnShards(parts, p => p.Gradients = Gradients([(p.Latents, p.LatentsGrad), (p.FakeLatents, p.FakeLatentsGrad), (p.Reconstruction, p.ReconstructionGrad)], inputs,
             (TrainingStep.Encoder, res, alpha < 1, p.Mixed > 0)));
         var sums = SumOverShards(parts, inputs);
         var throughSigma = new List<(Tensor Full, Tensor Grad)>();
