@@ -154,7 +154,7 @@ public sealed partial class Trainer
         loss.backward();
         // φ(x̂)'s gradient is zero in every shard or in none (the KL term is clipped for the whole batch or not).
         var fakeGrads = parts.Select(p => p.FakeLatentsLeaf.grad).ToArray();
-        bool fakesLearn = ZeroFree(fakeGrads.Any(g => g is null) ? null : cat(fakeGrads!)) is not null;
+        bool fakesLearn = UnlessAllZero(fakeGrads.Any(g => g is null) ? null : cat(fakeGrads!)) is not null;
         foreach (var p in parts)
         {
             p.LatentsGrad = p.LatentsLeaf.grad;

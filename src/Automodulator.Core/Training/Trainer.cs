@@ -239,7 +239,7 @@ public sealed partial class Trainer : IDisposable
             fakes = _network.Decoder.call(MixedLatents(z, m, MixLayer(layers, 0), layers), new DecodeSpec(res, alpha));
         }
         // Real and generated images in separate encoder passes, so the generated images' backward can be left out
-        // when the loss gives their latents no gradient (the KL term clipped at its margin: see ZeroFree).
+        // when the loss gives their latents no gradient (the KL term clipped at its margin: see UnlessAllZero).
         // Both passes use one W/σ per spectral-norm conv (one power iteration per step, as one combined pass had),
         // pinned as a leaf: the passes back-propagate separately, and W/σ's own backward runs once at the end.
         var pins = _network.Encoder.SpectralNormConvsUpTo(res).Select(c =>
@@ -283,7 +283,7 @@ public sealed partial class Trainer : IDisposable
         if (loss.requires_grad)
         {
             loss.backward();
-            if (ZeroFree(fakeLatents.grad) is { } fakeGrad) fakeLatentsWithGraph.backward([fakeGrad]);
+            if (UnlessAllZero(fakeLatents.grad) is { } fakeGrad) fakeLatentsWithGraph.backward([fakeGrad]);
             var throughSigma = pins.Where(p => p.Leaf.grad is not null).ToList();
             if (throughSigma.Count > 0) autograd.backward(throughSigma.Select(p => p.Full).ToList(), throughSigma.Select(p => p.Leaf.grad!).ToList());
             BeforeUpdate?.Invoke(TrainingStep.Encoder);
@@ -348,14 +348,14 @@ public sealed partial class Trainer : IDisposable
     /// demo's); it then gives φ(x̂) an all-zero gradient, and back-propagating that through the encoder would cost a
     /// third of the encoder step and add nothing. (One host read per step: cheap next to the pass it can save.)
     /// </summary>
-    private Tensor? ZeroFree(Tensor? grad)
+    private Tensor? UnlessAllZero(Tensor? grad)
     {
         if (!LeaveOutZeroBackwards || (grad is not null && grad.any().item<bool>())) return grad;
         FakeBackwardsSkipped++;
         return null;
     }
 
-    /// <summary>Encoder steps whose generated-image backward was left out because its gradient was zero (see <see cref="ZeroFree"/>).</summary>
+    /// <summary>Encoder steps whose generated-image backward was left out because its gradient was zero (see <see cref="UnlessAllZero"/>).</summary>
     public long FakeBackwardsSkipped { get; private set; }
 
     /// <summary>Tests: false back-propagates φ(x̂)'s gradient even when it is all zero (the result must not change).</summary>

@@ -10,16 +10,8 @@ namespace Automodulator.Core.Tests.Training;
 [Collection("Training")]
 public class ShardedStepTests
 {
-    /// <summary>One phase at 16×16 (every encoder and decoder block in use), noise off, so both paths draw the same randomness.</summary>
-    private static TrainingOptions At16(int shards, double mixShare, bool decoderLearns) => TrainingFixtures.Tiny() with
-    {
-        BatchShards = shards,
-        Schedule = new ProgressiveSchedule { Name = "test16", Phases = [new SchedulePhase(16, 64, 0, 8, 0.002, 0.5)] },
-        Objective = new ObjectiveOptions
-        {
-            ReconstructionDistance = "robust", LayerNoise = false, DecoderMixShare = mixShare, DecoderLearnsReconstruction = decoderLearns,
-        },
-    };
+    private static TrainingOptions At16(int shards, double mixShare, bool decoderLearns) =>
+        TrainingFixtures.At16(shards, new ObjectiveOptions { DecoderMixShare = mixShare, DecoderLearnsReconstruction = decoderLearns });
 
     /// <summary>The first iteration's logged values, and every gradient each optimiser was about to apply.</summary>
     private static (double[] Values, Dictionary<string, Tensor> Gradients) FirstIteration(TrainingOptions options)

@@ -40,6 +40,17 @@ internal static class TrainingFixtures
         LogFlushEveryIterations = 5,
     };
 
+    /// <summary>
+    /// <see cref="Tiny"/> in one phase at 16×16 (every encoder and decoder block in use), with layer noise off so that
+    /// differently split runs draw the same randomness.
+    /// </summary>
+    public static TrainingOptions At16(int shards, ObjectiveOptions objective, double klMargin = 0.5) => Tiny() with
+    {
+        BatchShards = shards,
+        Schedule = new ProgressiveSchedule { Name = "test16", Phases = [new SchedulePhase(16, 64, 0, 8, 0.002, klMargin)] },
+        Objective = objective with { ReconstructionDistance = "robust", LayerNoise = false },
+    };
+
     /// <summary>Batches in schedule order without the background thread.</summary>
     public static IEnumerable<TrainingBatch> Batches(TrainingOptions options, IImageSet data, long start = 0)
     {

@@ -12,12 +12,8 @@ namespace Automodulator.Core.Tests.Training;
 [Collection("Training")]
 public class ZeroGradientBackwardTests
 {
-    private static TrainingOptions At16(int shards, double margin, double klWeight) => TrainingFixtures.Tiny() with
-    {
-        BatchShards = shards,
-        Schedule = new ProgressiveSchedule { Name = "test16", Phases = [new SchedulePhase(16, 64, 0, 8, 0.002, margin)] },
-        Objective = new ObjectiveOptions { ReconstructionDistance = "robust", LayerNoise = false, KlMarginWeight = klWeight },
-    };
+    private static TrainingOptions At16(int shards, double margin, double klWeight) =>
+        TrainingFixtures.At16(shards, new ObjectiveOptions { KlMarginWeight = klWeight }, margin);
 
     /// <summary>Runs <paramref name="iterations"/> steps; returns each step's values, the encoder gradients of the last one, and the skip count.</summary>
     private static (List<Dictionary<string, double>> Values, Dictionary<string, Tensor> Gradients, long Skipped) Run(
