@@ -152,7 +152,7 @@ public sealed partial class Trainer
         };
         var loss = Sum(_encoderTerms, context, values);
         loss.backward();
-        // φ(x̂)'s gradient is zero in every shard or in none (the KL term is clipped for the whole batch or not).
+        // One decision for the whole batch: the KL term is clipped for the whole batch or not at all.
         var fakeGrads = parts.Select(p => p.FakeLatentsLeaf.grad).ToArray();
         bool fakesLearn = UnlessAllZero(fakeGrads.Any(g => g is null) ? null : cat(fakeGrads!)) is not null;
         foreach (var p in parts)
