@@ -109,7 +109,7 @@ public sealed partial class Trainer
         }
         finally
         {
-            foreach (var c in _network.Encoder.SpectralNormConvs) c.Unpin();
+            UnpinSpectralNorm();
             _workers.End();
             IntraOpThreads.SetForCurrentThread(ownThreads);
         }
@@ -172,12 +172,9 @@ public sealed partial class Trainer
         OnShards(parts, p => p.Gradients = Gradients([(p.Latents, p.LatentsGrad), (p.FakeLatents, p.FakeLatentsGrad), (p.Reconstruction, p.ReconstructionGrad)], inputs,
             (TrainingStep.Encoder, res, alpha < 1, p.Mixed > 0)));
         var sums = SumOverShards(parts, inputs);
-        var throughSigma = new List<(Tensor Full, Tensor Grad)>();
-        for (int k = 0; k < inputs.Count; k++)
-            if (sums[k] is { } g && inputs[k] is not Parameter)
-                throughSigma.Add((pins.First(p => ReferenceEquals(p.Leaf, inputs[k])).Full, g));
-        if (throughSigma.Count > 0) autograd.backward(throughSigma.Select(t => t.Full).ToList(), throughSigma.Select(t => t.Grad).ToList());
-        foreach (var c in _network.Encoder.SpectralNormConvs) c.Unpin();
+        BackpropagateThroughSigma(Enumerable.Range(0, inputs.Count).Where(k => inputs[k] is not Parameter)
+            .Select(k => (pins.First(p => ReferenceEquals(p.Leaf, inputs[k])).Full, sums[k])));
+        UnpinSpectralNorm();
         BeforeUpdate?.Invoke(TrainingStep.Encoder);
         _workers!.Run(parts.Length, s => _encoderOptimizer.Step(s, parts.Length));
         _decoderOptimizer.SetRequiresGrad(false);
@@ -200,7 +197,7 @@ public sealed partial class Trainer
             p.Back = _network.Encoder.call(p.Samples, alpha);
             if (p.Mixed > 0) p.CanvasBack = _network.Decoder.call(LayerLatents.Uniform(p.Back[..p.Mixed], layers), canvasSpec);
         });
-        foreach (var c in _network.Encoder.SpectralNormConvs) c.Unpin();
+        UnpinSpectralNorm();
         foreach (var p in parts)
         {
             p.SamplesLeaf = Leaf(p.Samples);
@@ -255,13 +252,18 @@ public sealed partial class Trainer
     /// <summary>A detached copy that collects the loss's gradient for <paramref name="t"/> when t has a graph.</summary>
     private static Tensor Leaf(Tensor t) => t.detach().requires_grad_(t.requires_grad);
 
-    /// <summary>W/σ of every spectral-norm conv a pass at <paramref name="res"/> runs, computed once (one power iteration) and pinned for the shards.</summary>
+    /// <summary>
+    /// W/σ of every spectral-norm conv a pass at <paramref name="res"/> runs, computed once (one power iteration) and
+    /// pinned as a leaf for every pass until <see cref="UnpinSpectralNorm"/>: passes that back-propagate separately
+    /// (shards, or the encoder step's real and generated images) share it, and W/σ's own backward runs once, in
+    /// <see cref="BackpropagateThroughSigma"/>. The convs are independent: with several shards they are split over
+    /// the shard threads.
+    /// </summary>
     private List<(SpectralNormConv2d Conv, Tensor Full, Tensor Leaf)> PinSpectralNorm(int res, int shards)
     {
         var convs = _network.Encoder.SpectralNormConvsUpTo(res).ToArray();
         var pins = new (SpectralNormConv2d, Tensor, Tensor)[convs.Length];
-        // The convs are independent: split over the shard threads.
-        _workers!.Run(shards, worker =>
+        void Pin(int worker)
         {
             for (int k = worker; k < convs.Length; k += shards)
             {
@@ -270,8 +272,22 @@ public sealed partial class Trainer
                 convs[k].Pin(leaf);
                 pins[k] = (convs[k], full, leaf);
             }
-        });
+        }
+        if (shards == 1) Pin(0);
+        else _workers!.Run(shards, Pin);
         return pins.ToList();
+    }
+
+    private void UnpinSpectralNorm()
+    {
+        foreach (var c in _network.Encoder.SpectralNormConvs) c.Unpin();
+    }
+
+    /// <summary>Back-propagates the gradients the pinned W/σ leaves collected (null: none) through W/σ to W, in one call.</summary>
+    private static void BackpropagateThroughSigma(IEnumerable<(Tensor Full, Tensor? Grad)> pinned)
+    {
+        var reached = pinned.Where(p => p.Grad is not null).ToList();
+        if (reached.Count > 0) autograd.backward(reached.Select(p => p.Full).ToList(), reached.Select(p => p.Grad!).ToList());
     }
 
     /// <summary>

@@ -240,15 +240,8 @@ public sealed partial class Trainer : IDisposable
         }
         // Real and generated images in separate encoder passes, so the generated images' backward can be left out
         // when the loss gives their latents no gradient (the KL term clipped at its margin: see UnlessAllZero).
-        // Both passes use one W/σ per spectral-norm conv (one power iteration per step, as one combined pass had),
-        // pinned as a leaf: the passes back-propagate separately, and W/σ's own backward runs once at the end.
-        var pins = _network.Encoder.SpectralNormConvsUpTo(res).Select(c =>
-        {
-            var full = c.NormalizedWeight();
-            var leaf = Leaf(full);
-            c.Pin(leaf);
-            return (Full: full, Leaf: leaf);
-        }).ToList();
+        // Both passes use one W/σ per spectral-norm conv (one power iteration per step, as one combined pass had).
+        var pins = PinSpectralNorm(res, 1);
         Tensor realLatents, fakeLatentsWithGraph;
         try
         {
@@ -257,7 +250,7 @@ public sealed partial class Trainer : IDisposable
         }
         finally
         {
-            foreach (var c in _network.Encoder.SpectralNormConvs) c.Unpin();
+            UnpinSpectralNorm();
         }
         var fakeLatents = Leaf(fakeLatentsWithGraph);
         Tensor? reconstruction = null, swapped = null;
@@ -284,8 +277,7 @@ public sealed partial class Trainer : IDisposable
         {
             loss.backward();
             if (UnlessAllZero(fakeLatents.grad) is { } fakeGrad) fakeLatentsWithGraph.backward([fakeGrad]);
-            var throughSigma = pins.Where(p => p.Leaf.grad is not null).ToList();
-            if (throughSigma.Count > 0) autograd.backward(throughSigma.Select(p => p.Full).ToList(), throughSigma.Select(p => p.Leaf.grad!).ToList());
+            BackpropagateThroughSigma(pins.Select(p => (p.Full, p.Leaf.requires_grad ? p.Leaf.grad : null)));
             BeforeUpdate?.Invoke(TrainingStep.Encoder);
             _encoderOptimizer.Step();
         }

@@ -1,4 +1,3 @@
-using Automodulator.Abstractions;
 using Automodulator.Core.Model;
 using Automodulator.Core.Training;
 using TorchSharp;
@@ -18,16 +17,7 @@ public class ShardedStepTests
     {
         var data = new SyntheticFaceSet(24);
         using var trainer = Trainer.Create(options);
-        var gradients = new Dictionary<string, Tensor>();
-        trainer.BeforeUpdate = step =>
-        {
-            var named = step == TrainingStep.Encoder
-                ? trainer.Encoder.named_parameters().Select(p => ("encoder." + p.name, p.parameter))
-                    .Concat(trainer.Robust!.named_parameters().Select(p => ("robust." + p.name, p.parameter)))
-                : trainer.Decoder.named_parameters().Select(p => ("decoder." + p.name, p.parameter));
-            foreach (var (name, p) in named)
-                if (p.grad is { } g) gradients[name] = g.detach().clone().DetachFromDisposeScope();
-        };
+        var gradients = TrainingFixtures.RecordGradients(trainer);
         using var batch = TrainingFixtures.Batches(trainer.Options, data).First();
         using var result = trainer.Step(batch);
         return (result.Read().Values.ToArray(), gradients);

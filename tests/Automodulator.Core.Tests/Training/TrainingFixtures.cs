@@ -1,7 +1,9 @@
+using Automodulator.Abstractions;
 using Automodulator.Abstractions.Data;
 using Automodulator.Core.Model;
 using Automodulator.Core.Training;
 using Automodulator.Data.Batches;
+using static TorchSharp.torch;
 
 namespace Automodulator.Core.Tests.Training;
 
@@ -50,6 +52,25 @@ internal static class TrainingFixtures
         Schedule = new ProgressiveSchedule { Name = "test16", Phases = [new SchedulePhase(16, 64, 0, 8, 0.002, klMargin)] },
         Objective = objective with { ReconstructionDistance = "robust", LayerNoise = false },
     };
+
+    /// <summary>
+    /// Every gradient each optimiser of <paramref name="trainer"/> is about to apply, named "encoder.…", "robust.…" and
+    /// "decoder.…", copied at each update (a later update overwrites an earlier one's entries).
+    /// </summary>
+    public static Dictionary<string, Tensor> RecordGradients(Trainer trainer)
+    {
+        var gradients = new Dictionary<string, Tensor>();
+        trainer.BeforeUpdate = step =>
+        {
+            var named = step == TrainingStep.Encoder
+                ? trainer.Encoder.named_parameters().Select(p => ("encoder." + p.name, p.parameter))
+                    .Concat((trainer.Robust?.named_parameters() ?? []).Select(p => ("robust." + p.name, p.parameter)))
+                : trainer.Decoder.named_parameters().Select(p => ("decoder." + p.name, p.parameter));
+            foreach (var (name, p) in named)
+                if (p.grad is { } g) gradients[name] = g.detach().clone().DetachFromDisposeScope();
+        };
+        return gradients;
+    }
 
     /// <summary>Batches in schedule order without the background thread.</summary>
     public static IEnumerable<TrainingBatch> Batches(TrainingOptions options, IImageSet data, long start = 0)

@@ -1,4 +1,3 @@
-using Automodulator.Abstractions;
 using Automodulator.Core.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -22,13 +21,7 @@ public class ZeroGradientBackwardTests
         var data = new SyntheticFaceSet(24);
         using var trainer = Trainer.Create(options);
         trainer.LeaveOutZeroBackwards = leaveOut;
-        var gradients = new Dictionary<string, Tensor>();
-        trainer.BeforeUpdate = step =>
-        {
-            if (step != TrainingStep.Encoder) return;
-            foreach (var (name, p) in trainer.Encoder.named_parameters())
-                if (p.grad is { } g) gradients[name] = g.detach().clone().DetachFromDisposeScope();
-        };
+        var recorded = TrainingFixtures.RecordGradients(trainer);
         var values = new List<Dictionary<string, double>>();
         foreach (var batch in TrainingFixtures.Batches(trainer.Options, data).Take(iterations))
         {
@@ -36,6 +29,7 @@ public class ZeroGradientBackwardTests
             using (var result = trainer.Step(batch))
                 values.Add(result.Read().ToDictionary());
         }
+        var gradients = recorded.Where(g => g.Key.StartsWith("encoder.")).ToDictionary();
         return (values, gradients, trainer.FakeBackwardsSkipped);
     }
 
