@@ -84,4 +84,13 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("KL margin 0.5", r.Stdout);
         Assert.Matches(@"16x16 \| [\d.]+ \| [\d.]+ \| [\d.]+ % \| [\d.]+ \| (0|50|100) %", r.Stdout);
     }
+
+    [Fact]
+    public void Bench_train_refuses_a_negative_shard_count_as_train_does()
+    {
+        var r = AutomodRunner.Run("bench", "train", "--preset", "tiny16", "--resolutions", "8", "--iterations", "1", "--batch-shards", "-1");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("BatchShards (--batch-shards) must be in 0..64 (0: automatic); got -1.", r.Stderr);
+        Assert.DoesNotContain("8x8 |", r.Stdout);
+    }
 }

@@ -47,7 +47,9 @@ public static class BenchTrainCommand
             var set = ImageSourceSet.Synthetic(64, model.MaxResolution, 1);
             long parameters;
             using (var net = AutomodulatorNetwork.Create(model, 0)) parameters = net.parameters().Sum(p => p.NumberOfElements);
-            int shardCount = r.GetValue(shards) is > 0 and var n0 ? n0 : Trainer.AutomaticBatchShards(dev);
+            int requestedShards = r.GetValue(shards);
+            TrainingOptions.CheckBatchShards(requestedShards);
+            int shardCount = requestedShards > 0 ? requestedShards : Trainer.AutomaticBatchShards(dev);
             Console.WriteLine($"bench train: preset {model.Preset} ({parameters / 1e6:F2} M parameters, z {model.LatentDim}), batch {b}, " +
                               $"d_X {r.GetValue(distance)}, objective {r.GetValue(objective)}, KL margin {BenchKlMargin}, convolutions {convPrecision}, batch shards {Math.Min(shardCount, b / 2)}, " +
                               $"device {dev}, threads {get_num_threads()}");

@@ -50,6 +50,12 @@ public sealed record TrainingOptions
     /// </summary>
     public int BatchShards { get; init; }
 
+    /// <summary>Throws the options' error for a <see cref="BatchShards"/> value outside 0..64.</summary>
+    public static void CheckBatchShards(int shards)
+    {
+        if (shards is < 0 or > 64) throw new ArgumentException($"BatchShards (--batch-shards) must be in 0..64 (0: automatic); got {shards}.");
+    }
+
     /// <summary>Mirror each training image horizontally with probability ½ when the data set allows it.</summary>
     public bool MirrorAugment { get; init; } = true;
 
@@ -117,7 +123,7 @@ public sealed record TrainingOptions
         if (EmaDecay is < 0 or >= 1) throw new ArgumentException("EmaDecay must be in [0, 1).");
         if (HeldOutImages < 0) throw new ArgumentException("HeldOutImages must be ≥ 0.");
         if (!PrecisionConv.IsName(Precision)) throw new ArgumentException(PrecisionConv.UnknownMessage(Precision));
-        if (BatchShards is < 0 or > 64) throw new ArgumentException($"BatchShards (--batch-shards) must be in 0..64 (0: automatic); got {BatchShards}.");
+        CheckBatchShards(BatchShards);
         if (PrefetchBatches < 1) throw new ArgumentException("PrefetchBatches must be at least 1.");
         if (KeepCheckpoints < 1) throw new ArgumentException("KeepCheckpoints must be at least 1.");
         if (LogFlushEveryIterations < 1) throw new ArgumentException("LogFlushEveryIterations must be at least 1.");
